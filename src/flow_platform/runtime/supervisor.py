@@ -27,7 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from flow_platform.runtime.bundle import Bundle
 from flow_platform.runtime.upstream import (
@@ -59,6 +61,7 @@ class WorkerProcess:
         self.idle: list[UpstreamConnection] = []
         self.active = 0
         self.retired = False
+        self.stopping = False  # the platform asked it to stop: its exit is expected
         self.dead = False
         self.started_at = 0.0
         self.exited: asyncio.Future[int] | None = None
@@ -201,6 +204,7 @@ class WorkerProcess:
             self.kill()
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
+        self.stopping = True
         if self.proc is not None and self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, sig)
@@ -234,6 +238,7 @@ class Supervisor:
         self._restarts: dict[VersionKey, int] = {}
         self._serial = 0
         self._closing = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def log_path(self, service_id: str, version: int) -> Path:
         return self.log_dir / service_id / f"v{version}.log"
@@ -265,7 +270,11 @@ class Supervisor:
             self._drop(worker)
             raise
         except WorkerCrashed:
+            # Connections opened before the exit is noticed would fail the same way, so
+            # stop using this worker now and bring up its replacement.
             self._write_log(worker, "worker died during a call")
+            self._drop(worker)
+            self._spawn_task(self._restart(bundle))
             raise
 
     async def warm(self, bundle: Bundle) -> WorkerProcess:
@@ -325,11 +334,12 @@ class Supervisor:
         self._retired.discard(worker)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(worker.socket_path)
+        how = "was stopped by the platform" if worker.stopping else "exited unexpectedly"
+        self._write_log(worker, f"worker {worker.pid} {how} (exit code {code})")
         if self._closing or self.workers.get(worker.key) is not worker:
             return
         # The current worker crashed: restart it now so the version stays warm.
         del self.workers[worker.key]
-        self._write_log(worker, f"worker exited unexpectedly with code {code}; restarting")
         uptime = time.monotonic() - worker.started_at
         attempts = 0 if uptime > 30 else self._restarts.get(worker.key, 0) + 1
         self._restarts[worker.key] = attempts
@@ -337,7 +347,12 @@ class Supervisor:
             return  # crash loop: the next call starts it again
         delay = min(0.05 * 2**attempts, 2.0)
         loop = asyncio.get_running_loop()
-        loop.call_later(delay, lambda: loop.create_task(self._restart(worker.bundle)))
+        loop.call_later(delay, lambda: self._spawn_task(self._restart(worker.bundle)))
+
+    def _spawn_task(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)  # keep a reference until done (asyncio holds only weak ones)
+        task.add_done_callback(self._tasks.discard)
 
     async def _restart(self, bundle: Bundle) -> None:
         if self._closing or _key(bundle) in self.workers:
