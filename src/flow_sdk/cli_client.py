@@ -31,6 +31,7 @@ from ._transport import Transport
 from ._urls import API_PREFIX, normalize_platform_url
 from .config import FlowConfig, load_config
 from .resources.api_keys import APIKeysNamespace
+from .resources.components import ComponentsNamespace
 
 __all__ = [
     "CLIAuthenticationError",
@@ -130,10 +131,19 @@ class CLIClient:
     def list_workspaces(self, org_id: str) -> list[dict[str, Any]]:
         return self._get_items(f"{API_PREFIX}/orgs/{_seg(org_id)}/workspaces")
 
+    # -- catalog -------------------------------------------------------------------
+    def create_component(self, component_type: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Publish a component to the catalog; returns it with its ``id``."""
+        return self.components.create(component_type, data)
+
     # -- namespaces ----------------------------------------------------------------
     @cached_property
     def api_keys(self) -> APIKeysNamespace:
         return APIKeysNamespace(self)
+
+    @cached_property
+    def components(self) -> ComponentsNamespace:
+        return ComponentsNamespace(self)
 
     # -- plumbing shared by the namespaces -----------------------------------------
     def _org_path(self, suffix: str = "") -> str:
@@ -147,6 +157,10 @@ class CLIClient:
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+    @staticmethod
+    def _seg(value: str) -> str:
+        return _seg(value)
 
     def _get_items(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         body = self._request("GET", path, params=params)
