@@ -1,0 +1,7 @@
+"""Every table of the platform; importing this package registers them all on ``Base``."""
+
+from .api_keys import ApiKey as ApiKey
+from .components import Component as Component
+from .tenancy import Org as Org
+from .tenancy import Ring as Ring
+from .tenancy import Workspace as Workspace
