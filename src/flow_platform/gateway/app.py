@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
+from flow_platform.api.request_id import pick_request_id
 from flow_platform.gateway.auth import Authenticator, Credentials, GatewayError
 from flow_platform.gateway.routes import RouteTable, ServiceRoute, VersionRoute
 from flow_platform.runtime.bundle import EndpointSpec, RouteMiss
@@ -84,9 +84,8 @@ class Gateway:
         version_header = b""
         try:
             headers: dict[bytes, bytes] = dict(scope["headers"])
-            request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:200]
-            if not request_id:
-                request_id = os.urandom(16).hex()
+            sent = headers.get(b"x-request-id")
+            request_id = pick_request_id(sent.decode("latin-1") if sent else None)
             version, status, body = await self._handle(scope, receive, headers, request_id)
             if version is not None:
                 version_header = b"%d" % version
@@ -126,9 +125,7 @@ class Gateway:
         if is_async:
             target = headers.get(b"x-hsl-target-method", b"").decode("latin-1").upper()
             if method != "POST" or not target:
-                raise GatewayError(
-                    400, "BAD_REQUEST", "async calls are POST with X-HSL-Target-Method set"
-                )
+                raise GatewayError(400, "BAD_REQUEST", "async calls are POST with X-HSL-Target-Method set")
             method = target
         try:
             index, _ = version.router.match(method, path)
@@ -160,15 +157,11 @@ class Gateway:
         query = scope.get("query_string", b"")
         if is_async:
             if not spec.async_eligible:
-                raise GatewayError(
-                    400, "not_async_eligible", f"{method} {path} is not async eligible"
-                )
+                raise GatewayError(400, "not_async_eligible", f"{method} {path} is not async eligible")
             if self.jobs is None:
                 raise GatewayError(404, "NOT_FOUND", "async jobs are not enabled")
             text_headers = {
-                k.decode("latin-1"): v.decode("latin-1")
-                for k, v in headers.items()
-                if k not in _NOT_FORWARDED
+                k.decode("latin-1"): v.decode("latin-1") for k, v in headers.items() if k not in _NOT_FORWARDED
             }
             status, payload = await self.jobs.submit(
                 service,
@@ -190,21 +183,15 @@ class Gateway:
         raw_rest = raw.split(b"/", 7)[7] if raw.count(b"/") >= 7 else b""
         if pinned is not None:
             raw_rest = raw_rest.partition(b"/")[2]
-        upstream = build_request(
-            method, b"/" + raw_rest, query, scope["headers"], body, request_id, claims
-        )
+        upstream = build_request(method, b"/" + raw_rest, query, scope["headers"], body, request_id, claims)
         try:
-            status, answer = await self.supervisor.call(
-                version.bundle, upstream, spec.timeout_seconds
-            )
+            status, answer = await self.supervisor.call(version.bundle, upstream, spec.timeout_seconds)
         except WorkerTimeout:
             raise GatewayError(
                 504, "TIMEOUT", f"the handler did not answer within {spec.timeout_seconds:g} s"
             ) from None
         except WorkerCrashed:
-            raise GatewayError(
-                502, "WORKER_CRASHED", "the service worker died during the call"
-            ) from None
+            raise GatewayError(502, "WORKER_CRASHED", "the service worker died during the call") from None
         except WorkerUnavailable:
             raise GatewayError(
                 502,
@@ -308,14 +295,42 @@ async def _respond(
     await send({"type": "http.response.body", "body": body})
 
 
-def mount(app: ASGIApp, gateway: Gateway) -> ASGIApp:
-    """An ASGI app that sends gateway URLs to `gateway` and everything else to `app`."""
+def mount(
+    app: ASGIApp,
+    gateway: Gateway,
+    *,
+    on_startup: Callable[[], Awaitable[None]] | None = None,
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
+) -> ASGIApp:
+    """An ASGI app that sends gateway URLs to `gateway` and everything else to `app`.
+
+    The hooks run when `app` reports its lifespan startup or shutdown complete, so they
+    see a current schema at startup and run after the app's own cleanup at shutdown.
+    """
     handles = gateway.handles
 
     async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and handles(scope["path"]):
+        kind = scope["type"]
+        if kind == "http" and handles(scope["path"]):
             await gateway(scope, receive, send)
+        elif kind == "lifespan" and (on_startup or on_shutdown):
+            await app(scope, receive, _lifespan_send(send, on_startup, on_shutdown))
         else:
             await app(scope, receive, send)
 
     return dispatch
+
+
+def _lifespan_send(
+    send: Send,
+    on_startup: Callable[[], Awaitable[None]] | None,
+    on_shutdown: Callable[[], Awaitable[None]] | None,
+) -> Send:
+    async def wrapped(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "lifespan.startup.complete" and on_startup is not None:
+            await on_startup()
+        elif message["type"] == "lifespan.shutdown.complete" and on_shutdown is not None:
+            await on_shutdown()
+        await send(message)
+
+    return wrapped

@@ -66,9 +66,7 @@ class PlatformAuthenticator:
     def __init__(self, verify: Callable[[Credentials], str | Awaitable[str]]) -> None:
         self.verify = verify
 
-    def __call__(
-        self, credentials: Credentials, service: ServiceRoute
-    ) -> Claims | Awaitable[Claims]:
+    def __call__(self, credentials: Credentials, service: ServiceRoute) -> Claims | Awaitable[Claims]:
         if credentials.bearer is None and credentials.api_key is None:
             raise unauthorized("this endpoint needs platform credentials")
         org = self.verify(credentials)

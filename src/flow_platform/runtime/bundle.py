@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PARAM_SEGMENT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ def compile_path(template: str) -> re.Pattern[str] | None:
         return None
     parts: list[str] = []
     pos = 0
-    for found in _PARAM.finditer(template):
+    for found in PARAM_SEGMENT.finditer(template):
         parts.append(re.escape(template[pos : found.start()]))
         parts.append(f"(?P<{found.group(1)}>[^/]+)")
         pos = found.end()

@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-ANNOTATIONS = frozenset(
-    {"$schema", "$id", "title", "description", "default", "examples", "$comment", "format"}
-)
+ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "default", "examples", "$comment", "format"})
 KEYWORDS = (
     frozenset(
         {
@@ -65,9 +63,7 @@ def unsupported_keywords(schema: Any, loc: str = "") -> list[str]:
 def _is_type(value: Any, name: str) -> bool:
     if name == "integer":
         return (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            or (isinstance(value, float) and value.is_integer())
+            isinstance(value, int) and not isinstance(value, bool) or (isinstance(value, float) and value.is_integer())
         )
     if name == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)

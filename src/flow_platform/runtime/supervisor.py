@@ -131,9 +131,7 @@ class WorkerProcess:
             os.close(ready_r)
         if not ok:
             self.kill()
-            raise WorkerUnavailable(
-                f"worker for {self.key[0]} v{self.key[1]} did not become ready; see its log"
-            )
+            raise WorkerUnavailable(f"worker for {self.key[0]} v{self.key[1]} did not become ready; see its log")
         self.started_at = time.monotonic()
 
     def _watch_exit(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -38,7 +38,7 @@ import httptools
 
 from flow_platform.runtime.bundle import Bundle, EndpointSpec, RouteMiss, Router
 from flow_platform.runtime.schema import validate
-from flow_sdk.runtime import HTTPError
+from flow_sdk.runtime import FlowSDK, HTTPError
 
 CONTROL_PREFIX = "x-flow-"
 _REASONS = {int(s): s.phrase.encode() for s in HTTPStatus}
@@ -130,8 +130,9 @@ class App:
         return handler, request
 
     def run(self, handler: Handler, request: dict[str, Any]) -> tuple[int, bytes]:
+        flow = _flow(request) if handler.wants_flow else None
         try:
-            args = (request, _flow(request)) if handler.wants_flow else (request,)
+            args = (request, flow) if handler.wants_flow else (request,)
             if handler.is_async:
                 future = asyncio.run_coroutine_threadsafe(handler.func(*args), self.loop)
                 result = future.result()
@@ -141,6 +142,9 @@ class App:
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             return self.finish(handler, request, None, exc)
+        finally:
+            if flow is not None:
+                flow.close()
         return self.finish(handler, request, result, None)
 
     def finish(
@@ -160,16 +164,12 @@ class App:
             except (TypeError, ValueError) as err:
                 exc = err
         if isinstance(exc, HTTPError):
-            return exc.status, error_body(
-                exc.status, exc.code, exc.message, request_id, exc.details
-            )
+            return exc.status, error_body(exc.status, exc.code, exc.message, request_id, exc.details)
         lines = traceback.format_exception(exc)
         _log(f"request {request_id}: handler raised\n{''.join(lines)}")
         return 500, error_body(500, "HANDLER_ERROR", "the service handler failed", request_id)
 
-    def handle(
-        self, method: str, target: bytes, headers: dict[str, str], body: bytes
-    ) -> tuple[int, bytes]:
+    def handle(self, method: str, target: bytes, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
         prepared = self.prepare(method, target, headers, body)
         if isinstance(prepared[0], int):
             return prepared  # type: ignore[return-value]
@@ -177,8 +177,6 @@ class App:
 
 
 def _flow(request: dict[str, Any]) -> Any:
-    from flow_sdk.runtime import FlowSDK  # type: ignore[attr-defined]  # lazy: pulls httpx
-
     return FlowSDK(request_id=request["headers"].get("x-request-id"))
 
 

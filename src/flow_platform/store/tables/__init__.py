@@ -2,6 +2,10 @@
 
 from .api_keys import ApiKey as ApiKey
 from .components import Component as Component
+from .services import HostedService as HostedService
+from .services import ServiceEndpoint as ServiceEndpoint
+from .services import ServiceJob as ServiceJob
+from .services import ServiceVersion as ServiceVersion
 from .tenancy import Org as Org
 from .tenancy import Ring as Ring
 from .tenancy import Workspace as Workspace

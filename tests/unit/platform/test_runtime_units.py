@@ -60,9 +60,7 @@ def test_schema_subset():
     assert locs == [("extra",), ("mode",), ("n",), ("tags",), ("tags", 1), ("text",)]
     assert validate(None, {"type": "object"}) != []
     assert validate(1.0, {"type": "integer"}) == []
-    assert unsupported_keywords(
-        {"type": "object", "oneOf": [], "properties": {"a": {"$ref": "#"}}}
-    ) == [
+    assert unsupported_keywords({"type": "object", "oneOf": [], "properties": {"a": {"$ref": "#"}}}) == [
         "/oneOf",
         "/properties/a/$ref",
     ]

@@ -81,9 +81,7 @@ class GatewayServer:
 
     def set_status(self, service_id: str, status: str) -> None:
         old = self.services[service_id]
-        self.services[service_id] = ServiceRoute(
-            old.id, old.org_id, old.workspace_id, status, old.versions
-        )
+        self.services[service_id] = ServiceRoute(old.id, old.org_id, old.workspace_id, status, old.versions)
         self.epoch.bump()
 
     def url_for(self, service_id: str, path: str, org_id: str = "org-a") -> str:
@@ -107,7 +105,7 @@ def make_token() -> Any:
 
 
 @pytest.fixture
-def client() -> Iterator[httpx.Client]:
+def caller() -> Iterator[httpx.Client]:
     with httpx.Client(headers={"authorization": f"Bearer {token()}"}, timeout=30) as c:
         yield c
 
