@@ -29,8 +29,9 @@ def own_platform(tmp_path: Path) -> Iterator[RunningPlatform]:
 def _client(running: RunningPlatform) -> CLIClient:
     tenant = running.bootstrap()
     token = CLIClient.exchange_api_key(tenant.url, tenant.api_key)
-    return CLIClient(FlowConfig(access_token=token, platform_url=tenant.url, org_id=tenant.org_id,
-                                workspace_id=tenant.workspace_id))  # fmt: skip
+    return CLIClient(
+        FlowConfig(access_token=token, platform_url=tenant.url, org_id=tenant.org_id, workspace_id=tenant.workspace_id)
+    )
 
 
 def _gone(pids: list[int], seconds: float = 15) -> bool:
