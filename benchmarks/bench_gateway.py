@@ -1,6 +1,6 @@
 """Hosted-service hot path: the worker called directly vs through the gateway vs CLIClient.
 
-    python3 dev.py bench gateway [--seconds 5] [--rounds 2]
+    python3 dev.py bench gateway      (or: python benchmarks/bench_gateway.py --seconds 5 --rounds 2)
 
 Starts a real `flow-platform serve` in a temporary data dir, publishes a service with
 `GET /analyze`, then measures, in the same run and alternating the order per round:
@@ -17,10 +17,8 @@ Needs `wrk` (Debian: apt-get install wrk).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
-import secrets
 import shutil
 import socket
 import statistics
@@ -32,8 +30,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import running_platform
+
 ANALYZE = 'def main(request):\n    return {"sentiment": "positive", "confidence": 0.92}\n'
-BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
@@ -83,39 +82,6 @@ def client_load(make_client: Any, call: Any, connections: int, seconds: float) -
     }
 
 
-class Platform:
-    def __init__(self, tmp: Path) -> None:
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("FLOW_")}
-        self.env.update(FLOW_DATA_DIR=str(tmp / "data"), FLOW_SECRET_KEY=secrets.token_urlsafe(32))
-        self.proc = subprocess.Popen(
-            [str(BIN / "flow-platform"), "serve", "--port", "0", "--log-level", "warning"],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            if m := re.search(r"listening on (http://\S+)", line):
-                self.url = m.group(1)
-                break
-        else:
-            raise SystemExit("the platform did not start")
-        threading.Thread(target=lambda: [None for _ in self.proc.stdout or ()], daemon=True).start()
-        boot = subprocess.run(
-            [str(BIN / "flow-platform"), "bootstrap", "--org", "bench", "--json", "--platform-url", self.url],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        self.boot = json.loads(boot.stdout)
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(30)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0, help="per wrk run (default 5)")
@@ -129,18 +95,13 @@ def main() -> int:
     from flow_sdk.cli_client import CLIClient
     from flow_sdk.config import FlowConfig
 
-    with tempfile.TemporaryDirectory(prefix="flow-bench-") as tmp_name:
+    with running_platform() as platform, tempfile.TemporaryDirectory(prefix="flow-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        platform = Platform(tmp)
+        tenant = platform.bootstrap()
         direct_proc = None
         try:
-            token = CLIClient.exchange_api_key(platform.url, platform.boot["api_key"], ttl_minutes=120)
-            config = FlowConfig(
-                access_token=token,
-                platform_url=platform.url,
-                org_id=platform.boot["org_id"],
-                workspace_id=platform.boot["workspace_id"],
-            )
+            token = CLIClient.exchange_api_key(tenant.url, tenant.api_key, ttl_minutes=120)
+            config = FlowConfig(token, tenant.url, tenant.org_id, tenant.workspace_id)
             client = CLIClient(config)
             block = client.create_component("codeblock", {"name": "bench", "version": "1.0.0", "source": ANALYZE})
             service = client.hosted_services.create({"slug": "bench", "name": "bench", "execution_mode": "persistent"})
@@ -215,7 +176,6 @@ def main() -> int:
             if direct_proc is not None:
                 direct_proc.terminate()
                 direct_proc.wait(10)
-            platform.close()
 
     med = {k: {m: statistics.median(r[m] for r in v) for m in ("rps", "p50", "p99")} for k, v in results.items()}
     print(f"\nhosted-service hot path, {os.cpu_count()} CPUs, {args.rounds} rounds x {args.seconds:g}s per wrk run")
