@@ -1,1 +1,3 @@
 """Flow platform emulator."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,35 @@
+"""API keys of an org, managed by its admins."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..domain import api_keys
+from ..domain.ids import parse_id
+from ..schemas.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from ..schemas.common import Page
+from .deps import OrgAdmin, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1/orgs/{org_id}/api-keys", tags=["api-keys"])
+
+
+@router.get("", response_model=Page[ApiKeyPublic])
+def read_api_keys(scope: OrgAdmin, session: SessionDep) -> Page[ApiKeyPublic]:
+    rows = api_keys.read_api_keys(session, scope.org_id)
+    return Page(items=[ApiKeyPublic.model_validate(r) for r in rows])
+
+
+@router.post("", response_model=ApiKeyCreated, status_code=201)
+def create_api_key(body: ApiKeyCreate, scope: OrgAdmin, session: SessionDep, settings: SettingsDep) -> ApiKeyCreated:
+    workspace_id = parse_id(body.workspace_id, "workspace") if body.workspace_id else None
+    minted = api_keys.create_api_key(
+        session, settings, org_id=scope.org_id, role=body.role, workspace_id=workspace_id, name=body.name
+    )
+    public = ApiKeyPublic.model_validate(minted.row)
+    return ApiKeyCreated(**public.model_dump(), api_key=minted.key)
+
+
+@router.delete("/{key_id}", response_model=ApiKeyPublic)
+def revoke_api_key(key_id: str, scope: OrgAdmin, session: SessionDep) -> ApiKeyPublic:
+    row = api_keys.revoke_api_key(session, parse_id(key_id, "API key"), org_id=scope.org_id)
+    return ApiKeyPublic.model_validate(row)

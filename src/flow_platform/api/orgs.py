@@ -1,0 +1,41 @@
+"""Organizations the caller can reach and their workspaces."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..domain import tenancy
+from ..schemas.common import Page
+from ..schemas.tenancy import OrgPublic, WorkspaceCreate, WorkspacePublic
+from .deps import CurrentPrincipal, OrgAdmin, OrgViewer, SessionDep
+
+router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
+
+
+@router.get("", response_model=Page[OrgPublic])
+def read_orgs(principal: CurrentPrincipal, session: SessionDep) -> Page[OrgPublic]:
+    # An API key belongs to exactly one org; the list form leaves room for user accounts.
+    org = tenancy.read_org(session, principal.org_id)
+    return Page(items=[OrgPublic.model_validate(org)])
+
+
+@router.get("/{org_id}", response_model=OrgPublic)
+def read_org(scope: OrgViewer, session: SessionDep) -> OrgPublic:
+    return OrgPublic.model_validate(tenancy.read_org(session, scope.org_id))
+
+
+@router.get("/{org_id}/workspaces", response_model=Page[WorkspacePublic])
+def read_workspaces(scope: OrgViewer, session: SessionDep) -> Page[WorkspacePublic]:
+    rows = tenancy.read_workspaces(session, scope.org_id)
+    if scope.principal.workspace_id is not None:
+        from ..store.tables import ApiKey
+
+        key = session.get(ApiKey, scope.principal.subject)
+        if key is not None and key.workspace_id is not None:
+            rows = [ws for ws in rows if ws.id == key.workspace_id]
+    return Page(items=[WorkspacePublic.model_validate(ws) for ws in rows])
+
+
+@router.post("/{org_id}/workspaces", response_model=WorkspacePublic, status_code=201)
+def create_workspace(body: WorkspaceCreate, scope: OrgAdmin, session: SessionDep) -> WorkspacePublic:
+    return WorkspacePublic.model_validate(tenancy.create_workspace(session, scope.org_id, body.name))

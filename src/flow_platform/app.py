@@ -1,0 +1,55 @@
+"""The app factory: everything is built here, nothing at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from . import __version__
+from .api import ROUTERS
+from .api import errors as api_errors
+from .api.request_id import RequestIdMiddleware
+from .platform import Platform
+from .settings import Settings
+from .store.migrate import upgrade
+
+log = logging.getLogger("flow_platform")
+
+
+class PlatformApp(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error middleware, so even a 500 carries its request id.
+        return RequestIdMiddleware(super().build_middleware_stack())
+
+
+def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None] | None = None) -> FastAPI:
+    """Build the app; ``on_ready`` runs once the schema is current and traffic can flow."""
+    settings = settings or Settings.from_env()
+    platform = Platform.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        upgrade(platform.engine, settings)
+        log.info("schema is current on %s", platform.engine.dialect.name)
+        if on_ready is not None:
+            on_ready()
+        try:
+            yield
+        finally:
+            platform.close()
+
+    app = PlatformApp(
+        title="Flow platform (emulator)",
+        version=__version__,
+        description="The Flow platform's wire API, served by the local emulator.",
+        lifespan=lifespan,
+    )
+    app.state.platform = platform
+    api_errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

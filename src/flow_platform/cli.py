@@ -1,0 +1,223 @@
+"""The ``flow-platform`` command: serve the emulator and administer its database."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from .settings import DEFAULT_HOST, DEFAULT_PORT, Settings
+
+
+def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option(
+        "--database-url",
+        envvar="FLOW_DATABASE_URL",
+        help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. Default: SQLite in the data dir.",
+    )(fn)
+    fn = click.option(
+        "--data-dir",
+        envvar="FLOW_DATA_DIR",
+        type=click.Path(file_okay=False),
+        help="Where the platform keeps its state. Default: ~/.local/share/flow-platform.",
+    )(fn)
+    return fn
+
+
+def _settings(data_dir: str | None, database_url: str | None, **extra: Any) -> Settings:
+    return Settings.from_env(data_dir=data_dir, database_url=database_url, **extra)
+
+
+@contextmanager
+def _platform_session(settings: Settings) -> Iterator[Any]:
+    from .platform import Platform
+    from .store.migrate import upgrade
+
+    platform = Platform.open(settings)
+    try:
+        upgrade(platform.engine, settings)
+        with platform.sessions() as session:
+            yield session
+    finally:
+        platform.close()
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="flow-sdk", prog_name="flow-platform")
+def main() -> None:
+    """Local emulator of the Flow platform."""
+
+
+@main.command()
+@click.option("--host", default=DEFAULT_HOST, envvar="FLOW_HOST", show_default=True)
+@click.option(
+    "--port",
+    default=DEFAULT_PORT,
+    type=int,
+    envvar="FLOW_PORT",
+    show_default=True,
+    help="0 picks a free port; the URL is printed once the server listens.",
+)
+@_store_options
+@click.option("--log-level", default="info", envvar="FLOW_LOG_LEVEL", show_default=True)
+def serve(host: str, port: int, data_dir: str | None, database_url: str | None, log_level: str) -> None:
+    """Serve the platform API until SIGTERM or Ctrl-C."""
+    import uvicorn
+
+    from .app import create_app
+
+    settings = _settings(data_dir, database_url, host=host, port=port, log_level=log_level)
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Bind first, so port 0 works and the printed URL is the real one, with no race.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+    sock.listen(2048)
+    bound_port = sock.getsockname()[1]
+    url = f"http://{host if family == socket.AF_INET else f'[{host}]'}:{bound_port}"
+    store = "postgresql" if not settings.is_sqlite else f"sqlite ({settings.data_dir})"
+
+    def announce() -> None:
+        # Tests and the quickstart wait for this exact line: keep its shape.
+        click.echo(f"Flow platform listening on {url} (store: {store}, pid {os.getpid()})")
+        sys.stdout.flush()
+
+    app = create_app(settings.with_overrides(port=bound_port), on_ready=announce)
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=log_level == "debug",
+        http="httptools",
+        loop="uvloop",
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+
+
+@main.command()
+@click.option("--org", "org_name", default="default", show_default=True, help="Organization name.")
+@click.option("--workspace", "workspace_name", default="default", show_default=True)
+@click.option(
+    "--platform-url",
+    envvar="FLOW_PLATFORM_URL",
+    default=None,
+    help="URL printed for clients. Default: http://HOST:PORT from the settings.",
+)
+@_store_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bootstrap(
+    org_name: str,
+    workspace_name: str,
+    platform_url: str | None,
+    data_dir: str | None,
+    database_url: str | None,
+    as_json: bool,
+) -> None:
+    """Create an org, a workspace with rings dev/staging/production, and an admin API key."""
+    from .domain.errors import DomainError
+    from .domain.tenancy import bootstrap as do_bootstrap
+
+    settings = _settings(data_dir, database_url)
+    url = platform_url or f"http://{settings.host}:{settings.port}"
+    try:
+        with _platform_session(settings) as session:
+            made = do_bootstrap(session, settings, org_name=org_name, workspace_name=workspace_name)
+            result = {
+                "org_id": made.org.id,
+                "workspace_id": made.workspace.id,
+                "api_key": made.key.key,
+                "api_key_id": made.key.row.id,
+                "platform_url": url,
+            }
+    except DomainError as exc:
+        _fail(exc.message)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"Organization  {org_name}  {result['org_id']}")
+    click.echo(f"Workspace     {workspace_name}  {result['workspace_id']}")
+    click.echo(f"Admin API key {result['api_key']}")
+    click.echo("              (shown once: store it now)")
+    click.echo(f"\nNext: flow-sdk login --api-key {result['api_key']} --url {url}")
+
+
+@main.group("api-keys")
+def api_keys() -> None:
+    """Create and revoke org API keys directly in the platform's database."""
+
+
+@api_keys.command("create")
+@click.option("--org", "org_id", required=True, help="Organization id.")
+@click.option("--role", type=click.Choice(["admin", "builder", "viewer"]), required=True)
+@click.option("--workspace", "workspace_id", default=None, help="Bind the key to one workspace.")
+@click.option("--name", default="", help="A label for people.")
+@_store_options
+@click.option("--json", "as_json", is_flag=True)
+def api_keys_create(
+    org_id: str,
+    role: str,
+    workspace_id: str | None,
+    name: str,
+    data_dir: str | None,
+    database_url: str | None,
+    as_json: bool,
+) -> None:
+    """Mint an API key; it is printed once and stored only as a keyed hash."""
+    from .domain.api_keys import create_api_key
+    from .domain.errors import DomainError
+    from .domain.ids import parse_id
+    from .domain.tenancy import read_org
+
+    settings = _settings(data_dir, database_url)
+    try:
+        with _platform_session(settings) as session:
+            org = read_org(session, org_id)
+            ws = parse_id(workspace_id, "workspace") if workspace_id else None
+            minted = create_api_key(session, settings, org_id=org.id, role=role, workspace_id=ws, name=name)
+            result = {"id": minted.row.id, "org_id": org.id, "workspace_id": ws, "role": role, "api_key": minted.key}
+    except DomainError as exc:
+        _fail(exc.message)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(f"{role} key {result['id']}: {result['api_key']}  (shown once)")
+
+
+@api_keys.command("revoke")
+@click.argument("key_id")
+@_store_options
+def api_keys_revoke(key_id: str, data_dir: str | None, database_url: str | None) -> None:
+    """Revoke an API key; tokens exchanged from it stop working too."""
+    from .domain.api_keys import revoke_api_key
+    from .domain.errors import DomainError
+    from .domain.ids import parse_id
+
+    settings = _settings(data_dir, database_url)
+    try:
+        with _platform_session(settings) as session:
+            row = revoke_api_key(session, parse_id(key_id, "API key"))
+            click.echo(f"revoked {row.id} at {row.revoked_at:%Y-%m-%dT%H:%M:%SZ}")
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+if __name__ == "__main__":
+    main()

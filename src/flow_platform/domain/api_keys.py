@@ -1,0 +1,125 @@
+"""Organization API keys (``fl_...``): minting, checking, listing and revoking.
+
+A key is ``fl_`` + a 12-character lookup id + a 40-character secret + a 6-character
+checksum, all base62. The checksum lets us reject a mistyped key without a database
+look-up; the lookup id finds the row; only an HMAC of the whole key is stored, keyed
+with a secret derived from the platform settings, so a copy of the database alone
+cannot be used to check guesses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+import zlib
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..settings import Settings
+from ..store.base import utcnow
+from ..store.tables import ApiKey, Workspace
+from .errors import NotFound, Unauthenticated, field_error
+from .roles import Role
+
+PREFIX = "fl_"
+_ALPHABET = string.ascii_letters + string.digits
+_LOOKUP_LEN, _SECRET_LEN, _CHECK_LEN = 12, 40, 6
+KEY_LEN = len(PREFIX) + _LOOKUP_LEN + _SECRET_LEN + _CHECK_LEN
+
+
+def _random(n: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
+
+
+def _checksum(body: str) -> str:
+    value = zlib.crc32(body.encode())
+    out = []
+    for _ in range(_CHECK_LEN):
+        value, digit = divmod(value, len(_ALPHABET))
+        out.append(_ALPHABET[digit])
+    return "".join(out)
+
+
+def _hash(settings: Settings, key: str) -> str:
+    return hmac.new(settings.derive_key("api-key-hash"), key.encode(), hashlib.sha256).hexdigest()
+
+
+def parse(key: str) -> str | None:
+    """The lookup id of a well-formed org key, or None."""
+    if len(key) != KEY_LEN or not key.startswith(PREFIX) or key.startswith("fl_hsl_"):
+        return None
+    body = key[len(PREFIX) : -_CHECK_LEN]
+    if not all(c in _ALPHABET for c in body) or _checksum(body) != key[-_CHECK_LEN:]:
+        return None
+    return body[:_LOOKUP_LEN]
+
+
+@dataclass(frozen=True)
+class MintedKey:
+    row: ApiKey
+    key: str  # shown once, never stored
+
+
+def create_api_key(
+    session: Session,
+    settings: Settings,
+    *,
+    org_id: str,
+    role: Role | str,
+    workspace_id: str | None = None,
+    name: str = "",
+) -> MintedKey:
+    try:
+        role = Role(role)
+    except ValueError:
+        raise field_error("role", f"role must be one of {', '.join(r.value for r in Role)}") from None
+    if workspace_id is not None:
+        ws = session.get(Workspace, workspace_id)
+        if ws is None or ws.org_id != org_id:
+            raise NotFound("workspace not found")
+    body = _random(_LOOKUP_LEN) + _random(_SECRET_LEN)
+    key = PREFIX + body + _checksum(body)
+    row = ApiKey(
+        org_id=org_id,
+        workspace_id=workspace_id,
+        name=name,
+        role=role.value,
+        lookup_id=body[:_LOOKUP_LEN],
+        key_hash=_hash(settings, key),
+    )
+    session.add(row)
+    session.commit()
+    return MintedKey(row=row, key=key)
+
+
+def authenticate_api_key(session: Session, settings: Settings, key: str) -> ApiKey:
+    """The live key row for ``key``; any failure is the same 401, whatever the cause."""
+    lookup = parse(key)
+    row = None
+    if lookup is not None:
+        row = session.scalar(select(ApiKey).where(ApiKey.lookup_id == lookup))
+    if row is None or not hmac.compare_digest(row.key_hash, _hash(settings, key)):
+        raise Unauthenticated("invalid API key")
+    if row.revoked_at is not None:
+        raise Unauthenticated("API key has been revoked")
+    session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=utcnow()))
+    session.commit()
+    return row
+
+
+def read_api_keys(session: Session, org_id: str) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.created_at)))
+
+
+def revoke_api_key(session: Session, key_id: str, *, org_id: str | None = None) -> ApiKey:
+    row = session.get(ApiKey, key_id)
+    if row is None or (org_id is not None and row.org_id != org_id):
+        raise NotFound("API key not found")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.commit()
+    return row

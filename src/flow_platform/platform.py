@@ -1,0 +1,32 @@
+"""The running platform's shared parts, built once by the app factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .settings import Settings
+from .store.db import make_engine, make_sessionmaker
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    # Background services (deployer, runtime supervisor, ...) register their stop hooks here.
+    on_shutdown: list[Callable[[], object]] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Platform:
+        engine = make_engine(settings)
+        return cls(settings=settings, engine=engine, sessions=make_sessionmaker(engine))
+
+    def close(self) -> None:
+        for hook in reversed(self.on_shutdown):
+            hook()
+        self.on_shutdown.clear()
+        self.engine.dispose()

@@ -1,0 +1,33 @@
+"""Token exchange and the current principal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from .common import Public
+
+
+class TokenRequest(BaseModel):
+    api_key: str | None = Field(default=None, description="An org API key; X-API-Key works too.")
+    ttl_minutes: int | None = Field(default=None, description="Default 60, clamped to 1440.")
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    expires_at: datetime
+    org_id: str
+    workspace_id: str | None
+    role: str
+
+
+class PrincipalPublic(Public):
+    subject: str
+    org_id: str
+    workspace_id: str | None
+    role: str
+    auth_method: str
+    expires_at: datetime | None

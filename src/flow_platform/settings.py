@@ -1,0 +1,97 @@
+"""Platform settings, read from arguments first and ``FLOW_*`` environment variables second."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+# Access tokens live at most a day: long enough for a working day of scripts, short
+# enough that a leaked token does not outlive the key it came from for long.
+MAX_ACCESS_TOKEN_TTL_MINUTES = 24 * 60
+DEFAULT_ACCESS_TOKEN_TTL_MINUTES = 60
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "flow-platform"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str | None = None
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    secret_key: str | None = None
+    issuer: str = "flow-platform"
+    audience: str = "flow-platform-api"
+    jwt_leeway_seconds: int = 30
+    log_level: str = "info"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Explicit values win; unset ones come from ``FLOW_*`` variables, then defaults."""
+        env = os.environ
+        values: dict[str, object] = {}
+        if env.get("FLOW_DATA_DIR"):
+            values["data_dir"] = Path(env["FLOW_DATA_DIR"])
+        if env.get("FLOW_DATABASE_URL"):
+            values["database_url"] = env["FLOW_DATABASE_URL"]
+        if env.get("FLOW_HOST"):
+            values["host"] = env["FLOW_HOST"]
+        if env.get("FLOW_PORT"):
+            values["port"] = int(env["FLOW_PORT"])
+        if env.get("FLOW_SECRET_KEY"):
+            values["secret_key"] = env["FLOW_SECRET_KEY"]
+        if env.get("FLOW_LOG_LEVEL"):
+            values["log_level"] = env["FLOW_LOG_LEVEL"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'platform.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def master_secret(self) -> bytes:
+        """The root of every derived key; from FLOW_SECRET_KEY or a 0600 file in the data dir.
+
+        Several workers on one PostgreSQL database must share it (same FLOW_SECRET_KEY or
+        the same data dir), or they cannot read each other's tokens and credentials.
+        """
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_urlsafe(48).encode())
+        return path.read_bytes().strip()
+
+    def derive_key(self, purpose: str, length: int = 32) -> bytes:
+        """A key for one purpose, so that no two uses ever share key material."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode())
+        return hkdf.derive(self.master_secret)

@@ -1,0 +1,6 @@
+"""Every table of the platform; importing this package registers them all on ``Base``."""
+
+from .api_keys import ApiKey as ApiKey
+from .tenancy import Org as Org
+from .tenancy import Ring as Ring
+from .tenancy import Workspace as Workspace

@@ -1,0 +1,159 @@
+"""``CLIClient``: a synchronous client for the Flow platform, used from outside it.
+
+from flow_sdk.config import load_config
+from flow_sdk.cli_client import CLIClient
+
+client = CLIClient(load_config())
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from . import _logging
+from ._errors import CLIAuthenticationError as CLIAuthenticationError
+from ._errors import CLIClientError as CLIClientError
+from ._errors import CLIConfigError as CLIConfigError
+from ._errors import CLIConflictError as CLIConflictError
+from ._errors import CLIConnectionError as CLIConnectionError
+from ._errors import CLINotFoundError as CLINotFoundError
+from ._errors import CLIPermissionError as CLIPermissionError
+from ._errors import CLIRateLimitError as CLIRateLimitError
+from ._errors import CLIServerError as CLIServerError
+from ._errors import CLITimeoutError as CLITimeoutError
+from ._errors import CLIValidationError as CLIValidationError
+from ._transport import Transport
+from ._urls import API_PREFIX, normalize_platform_url
+from .config import FlowConfig, load_config
+from .resources.api_keys import APIKeysNamespace
+
+__all__ = [
+    "CLIAuthenticationError",
+    "CLIClient",
+    "CLIClientError",
+    "CLIConfigError",
+    "CLIConflictError",
+    "CLIConnectionError",
+    "CLINotFoundError",
+    "CLIPermissionError",
+    "CLIRateLimitError",
+    "CLIServerError",
+    "CLITimeoutError",
+    "CLIValidationError",
+]
+
+
+class CLIClient:
+    def __init__(
+        self,
+        config: FlowConfig | None = None,
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        _logging.setup_from_env()
+        self.config = config if config is not None else load_config()
+        self.platform_url = normalize_platform_url(self.config.platform_url)
+        self._transport = Transport(
+            self.platform_url,
+            token=self.config.access_token,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+        )
+
+    # -- lifecycle -----------------------------------------------------------------
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> CLIClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"CLIClient(platform_url={self.platform_url!r}, org_id={self.config.org_id!r})"
+
+    # -- authentication ------------------------------------------------------------
+    @staticmethod
+    def exchange_api_key(platform_url: str, api_key: str, ttl_minutes: int = 60) -> str:
+        """Trade an org API key for a JWT access token (what ``flow-sdk login`` does)."""
+        return CLIClient._exchange(platform_url, api_key, ttl_minutes)["access_token"]
+
+    @staticmethod
+    def _exchange(
+        platform_url: str, api_key: str, ttl_minutes: int = 60, *, http_client: httpx.Client | None = None
+    ) -> dict[str, Any]:
+        _logging.setup_from_env()
+        transport = Transport(normalize_platform_url(platform_url), http_client=http_client)
+        try:
+            # Minting a token changes nothing durable, so a retry cannot do harm.
+            response = transport.request(
+                "POST",
+                f"{API_PREFIX}/auth/token",
+                json={"ttl_minutes": ttl_minutes},
+                headers={"X-API-Key": api_key},
+                authenticated=False,
+                idempotent=True,
+            )
+            result: dict[str, Any] = response.json()
+            return result
+        finally:
+            transport.close()
+
+    def verify_credentials(self) -> bool:
+        """True when the stored credentials are accepted; False when expired or refused."""
+        try:
+            self.get_current_user()
+        except CLIAuthenticationError:
+            return False
+        return True
+
+    def get_current_user(self) -> dict[str, Any]:
+        """The principal the credentials act as: subject, org, workspace, role, expiry."""
+        result: dict[str, Any] = self._request("GET", f"{API_PREFIX}/auth/me")
+        return result
+
+    # -- tenancy -------------------------------------------------------------------
+    def list_orgs(self) -> list[dict[str, Any]]:
+        return self._get_items(f"{API_PREFIX}/orgs")
+
+    def list_workspaces(self, org_id: str) -> list[dict[str, Any]]:
+        return self._get_items(f"{API_PREFIX}/orgs/{_seg(org_id)}/workspaces")
+
+    # -- namespaces ----------------------------------------------------------------
+    @cached_property
+    def api_keys(self) -> APIKeysNamespace:
+        return APIKeysNamespace(self)
+
+    # -- plumbing shared by the namespaces -----------------------------------------
+    def _org_path(self, suffix: str = "") -> str:
+        return f"{API_PREFIX}/orgs/{_seg(self.config.org_id)}{suffix}"
+
+    def _ws_path(self, suffix: str = "") -> str:
+        return self._org_path(f"/workspaces/{_seg(self.config.workspace_id)}{suffix}")
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._transport.request(method, path, **kwargs)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def _get_items(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        body = self._request("GET", path, params=params)
+        items: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
+        return items
+
+
+def _seg(value: str) -> str:
+    """Quote an id for a path segment, so a caller's string can never change the route."""
+    return quote(str(value), safe="")

@@ -1,0 +1,159 @@
+"""Authentication end to end: API keys, token exchange, roles and tenant isolation."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from flow_sdk.cli_client import (
+    CLIAuthenticationError,
+    CLIClient,
+    CLINotFoundError,
+    CLIPermissionError,
+    CLIValidationError,
+)
+from flow_sdk.config import FlowConfig
+
+
+def test_spec_api_key_exchange_snippet_runs_verbatim(tenant, capsys):
+    from flow_sdk.cli_client import CLIClient
+
+    token = CLIClient.exchange_api_key(
+        platform_url=tenant.url,
+        api_key=tenant.api_key,
+        ttl_minutes=60,
+    )
+    print(f"Token: {token[:20]}...")
+    assert capsys.readouterr().out.startswith("Token: eyJ")
+
+
+def test_token_acts_as_the_key(client, tenant):
+    me = client.get_current_user()
+    assert me["org_id"] == tenant.org_id
+    assert me["workspace_id"] == tenant.workspace_id
+    assert me["role"] == "admin"
+    assert me["subject"] == tenant.api_key_id
+    assert client.verify_credentials() is True
+    assert [o["id"] for o in client.list_orgs()] == [tenant.org_id]
+    assert [w["id"] for w in client.list_workspaces(org_id=tenant.org_id)] == [tenant.workspace_id]
+
+
+def test_wrong_key_is_an_authentication_error(tenant):
+    wrong = tenant.api_key[:-7] + ("A" if tenant.api_key[-7] != "A" else "B") + tenant.api_key[-6:]
+    with pytest.raises(CLIAuthenticationError) as info:
+        CLIClient.exchange_api_key(tenant.url, wrong)
+    assert info.value.status_code == 401
+    assert info.value.request_id
+
+
+def test_viewer_on_admin_only_action_is_a_permission_error(make_client):
+    viewer = make_client("viewer")
+    assert viewer.get_current_user()["role"] == "viewer"
+    with pytest.raises(CLIPermissionError) as info:
+        viewer.api_keys.create(role="admin")
+    assert info.value.code == "FORBIDDEN"
+
+
+def test_builder_cannot_manage_keys_but_admin_can(make_client):
+    admin = make_client("admin")
+    created = admin.api_keys.create(role="builder", name="ci")
+    assert created["api_key"].startswith("fl_") and created["role"] == "builder"
+    listed = admin.api_keys.list()
+    assert created["id"] in {k["id"] for k in listed}
+    assert all("api_key" not in k for k in listed)
+    with pytest.raises(CLIPermissionError):
+        make_client("builder").api_keys.list()
+
+
+def test_random_uuid_is_not_found(client):
+    with pytest.raises(CLINotFoundError) as info:
+        client.list_workspaces(str(uuid.uuid4()))
+    assert info.value.code == "NOT_FOUND"
+
+
+def test_other_org_ids_are_404_never_403(platform, client, make_client):
+    other = platform.bootstrap()
+    with pytest.raises(CLINotFoundError):
+        client.list_workspaces(other.org_id)
+    with pytest.raises(CLINotFoundError):
+        client.api_keys.revoke(other.api_key_id)
+    viewer = make_client("viewer")
+    # A role that may not act gets the same 403 whether or not the id exists: no leak.
+    for key_id in (other.api_key_id, str(uuid.uuid4())):
+        with pytest.raises(CLIPermissionError):
+            viewer.api_keys.revoke(key_id)
+    r = httpx.get(
+        f"{platform.url}/api/v1/orgs/{other.org_id}/api-keys",
+        headers={"X-API-Key": platform.create_key(platform.bootstrap(), "admin")},
+    )
+    assert r.status_code == 404
+    assert r.json()["code"] == "NOT_FOUND"
+
+
+def test_malformed_id_is_404(client):
+    with pytest.raises(CLINotFoundError):
+        client.list_workspaces("not-a-uuid")
+
+
+def test_revoked_key_ends_its_tokens(make_client, platform, tenant):
+    admin = make_client("admin")
+    created = admin.api_keys.create(role="viewer")
+    token = CLIClient.exchange_api_key(tenant.url, created["api_key"])
+    with CLIClient(FlowConfig(token, tenant.url, tenant.org_id, tenant.workspace_id)) as viewer:
+        assert viewer.verify_credentials()
+        admin.api_keys.revoke(created["id"])
+        assert viewer.verify_credentials() is False
+    with pytest.raises(CLIAuthenticationError):
+        CLIClient.exchange_api_key(tenant.url, created["api_key"])
+
+
+def test_x_api_key_wins_over_bearer(platform, tenant):
+    good = httpx.get(
+        f"{tenant.url}/api/v1/auth/me",
+        headers={"X-API-Key": tenant.api_key, "Authorization": "Bearer not-a-token"},
+    )
+    assert good.status_code == 200 and good.json()["auth_method"] == "api_key"
+    token = CLIClient.exchange_api_key(tenant.url, tenant.api_key)
+    bad = httpx.get(
+        f"{tenant.url}/api/v1/auth/me",
+        headers={"X-API-Key": "fl_wrong", "Authorization": f"Bearer {token}"},
+    )
+    assert bad.status_code == 401
+
+
+@pytest.mark.parametrize("ttl", [0, -5])
+def test_non_positive_ttl_is_422(tenant, ttl):
+    with pytest.raises(CLIValidationError) as info:
+        CLIClient.exchange_api_key(tenant.url, tenant.api_key, ttl_minutes=ttl)
+    assert info.value.status_code == 422
+    assert info.value.body["details"][0]["field"] == "ttl_minutes"
+
+
+def test_long_ttl_is_clamped_to_a_day(tenant):
+    r = httpx.post(
+        f"{tenant.url}/api/v1/auth/token", json={"ttl_minutes": 10**6}, headers={"X-API-Key": tenant.api_key}
+    )
+    assert r.status_code == 200
+    assert r.json()["expires_in"] == 24 * 60 * 60
+
+
+def test_error_body_shape_and_request_id_echo(platform):
+    r = httpx.get(f"{platform.url}/api/v1/auth/me", headers={"X-Request-ID": "trace-123"})
+    assert r.status_code == 401
+    assert r.headers["x-request-id"] == "trace-123"
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert r.json() == {
+        "code": "UNAUTHENTICATED",
+        "message": "missing credentials: send a Bearer token or X-API-Key",
+        "details": [],
+        "request_id": "trace-123",
+    }
+
+
+def test_health_version_openapi(platform):
+    assert platform.get("/health").json()["status"] == "ok"
+    assert platform.get("/version").json()["api"] == "v1"
+    spec = platform.get("/openapi.json").json()
+    assert "/api/v1/auth/token" in spec["paths"]
