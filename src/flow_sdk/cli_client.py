@@ -31,6 +31,7 @@ from ._transport import Transport
 from ._urls import API_PREFIX, normalize_platform_url
 from .config import FlowConfig, load_config
 from .resources.api_keys import APIKeysNamespace
+from .resources.connector_instances import ConnectorInstancesNamespace
 
 __all__ = [
     "CLIAuthenticationError",
@@ -134,6 +135,25 @@ class CLIClient:
     @cached_property
     def api_keys(self) -> APIKeysNamespace:
         return APIKeysNamespace(self)
+
+    @cached_property
+    def connector_instances(self) -> ConnectorInstancesNamespace:
+        return ConnectorInstancesNamespace(self)
+
+    # -- connector DDL ---------------------------------------------------------------
+    def execute_ddl(
+        self, instance_id: str, sql: str, confirm: bool = False, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Preview (``confirm=False``, changes nothing) or execute one DDL statement.
+
+        Executing needs a non-empty ``reason``; refused statements raise
+        ``CLIValidationError`` with code ``DDL_NOT_ALLOWED``. A statement that fails
+        comes back with ``outcome == "failed"`` and its ``error``, not as an exception.
+        """
+        path = self._ws_path(f"/connector-instances/{_seg(instance_id)}/ddl")
+        body = {"sql": sql, "confirm": confirm, "reason": reason}
+        result: dict[str, Any] = self._request("POST", path, json=body)
+        return result
 
     # -- plumbing shared by the namespaces -----------------------------------------
     def _org_path(self, suffix: str = "") -> str:

@@ -351,7 +351,8 @@ def test_credentials_are_encrypted_and_never_returned(client, platform, mysql_db
     assert tested["test_status"] == "failed" and "Access denied" in tested["test_message"]
     assert tested["last_tested_at"]
     for shown in (created, tested, client.connector_instances.get(created["id"])):
-        assert secret not in str(shown) and "password" not in str(shown)
+        assert secret not in str(shown)
+        assert "credentials" not in shown and "password" not in shown["configuration"]
         assert shown["has_credentials"] is True
     from sqlalchemy import text
 

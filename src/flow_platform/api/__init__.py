@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, orgs, system
+from . import api_keys, auth, connector_instances, orgs, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
     auth.router,
     orgs.router,
     api_keys.router,
+    connector_instances.router,
 ]

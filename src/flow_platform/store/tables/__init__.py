@@ -1,6 +1,8 @@
 """Every table of the platform; importing this package registers them all on ``Base``."""
 
 from .api_keys import ApiKey as ApiKey
+from .connectors import ConnectorInstance as ConnectorInstance
+from .connectors import DDLAuditEntry as DDLAuditEntry
 from .tenancy import Org as Org
 from .tenancy import Ring as Ring
 from .tenancy import Workspace as Workspace
