@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 from urllib.parse import quote
 
@@ -44,6 +45,6 @@ class ConnectorInstancesNamespace(Resource):
         )
         return result
 
-    def audit(self, instance_id: str) -> list[dict[str, Any]]:
+    def audit(self, instance_id: str) -> builtins.list[dict[str, Any]]:
         """Every execute_ddl attempt on the instance, newest first (admins only)."""
         return self._client._get_items(self._client._ws_path(_path(instance_id, "/audit")))
