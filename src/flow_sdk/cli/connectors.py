@@ -1,4 +1,4 @@
-"""``flow-sdk connectors create|list|test|delete``: databases registered in the workspace."""
+"""``flow-sdk connectors create|list|test|delete|audit``: databases registered in the workspace."""
 
 from __future__ import annotations
 
@@ -84,3 +84,12 @@ def connectors_test(instance_id: str, as_json: bool) -> None:
 def connectors_delete(instance_id: str) -> None:
     _context.client().connector_instances.delete(instance_id)
     click.echo(f"deleted {instance_id}")
+
+
+@connectors.command("audit")
+@click.argument("instance_id")
+@json_option
+def connectors_audit(instance_id: str, as_json: bool) -> None:
+    """Every DDL attempt on the instance, newest first (admins only)."""
+    rows = _context.client().connector_instances.audit(instance_id)
+    emit(rows, as_json, columns=["created_at", "role", "outcome", "mode", "risk", "kind", "reason", "error"])

@@ -69,7 +69,7 @@ def report(result: dict[str, Any]) -> None:
         click.echo(f"      hint: {f.get('hint')}")
     locks = result.get("locks") or []
     if locks:
-        click.echo("locks taken:")
+        click.echo("locks (seen in the preview):" if result.get("confirm") else "locks taken:")
         for lock in locks:
             click.echo(f"  {lock.get('mode')} on {lock.get('relation')}")
     if result.get("error"):

@@ -162,3 +162,14 @@ def test_parallel_executions_are_serialised(pg, pg_target: Target, table: str) -
     for t in threads:
         t.join()
     assert outcomes == ["succeeded"] * 3
+
+
+def test_locks_of_a_drop_name_the_dropped_relation(pg, pg_target: Target, table: str) -> None:
+    pg.execute(f"CREATE TABLE {table} (a int)")
+    result = executor.preview(pg_target, analyze(f"DROP TABLE {table}", "postgres"), Timeouts())
+    assert result.error is None
+    assert any(
+        lock["mode"] == "AccessExclusiveLock" and "dropped by the statement" in lock["relation"]
+        for lock in result.locks
+    ), result.locks
+    assert exists(pg, table)

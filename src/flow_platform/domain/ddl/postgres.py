@@ -18,7 +18,7 @@ from .findings import Finding, finding
 from .target import ExecutionResult, PreviewResult, Stopwatch, Target, Timeouts, seconds
 
 _LOCKS = """
-SELECT l.locktype, l.mode, l.granted, n.nspname, c.relname
+SELECT l.locktype, l.mode, l.granted, n.nspname, c.relname, l.relation::bigint
 FROM pg_locks l
 LEFT JOIN pg_class c ON c.oid = l.relation
 LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -160,13 +160,10 @@ def _identifier(ref: TableRef) -> sql.Identifier:
 
 
 def _lock_row(row: tuple[Any, ...]) -> dict[str, Any]:
-    locktype, mode, granted, schema, relation = row
-    return {
-        "locktype": locktype,
-        "mode": mode,
-        "granted": granted,
-        "relation": f"{schema}.{relation}" if relation else None,
-    }
+    locktype, mode, granted, schema, relation, oid = row
+    # A relation the statement dropped has no catalog row left to name it by.
+    name = f"{schema}.{relation}" if relation else f"oid {oid} (dropped by the statement)"
+    return {"locktype": locktype, "mode": mode, "granted": granted, "relation": name}
 
 
 def _error_finding(err: psycopg.Error, timeouts: Timeouts) -> Finding:
