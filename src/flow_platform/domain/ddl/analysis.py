@@ -66,11 +66,11 @@ class Analysis:
 def analyze(sql: str, dialect: Dialect) -> Analysis:
     """Parse and classify ``sql``; raise DDLNotAllowed if the policy refuses it."""
     digest = statement_sha256(sql)
-    tree = parse_single(sql, dialect)
+    tree, statement = parse_single(sql, dialect)
     check_allowed(tree, dialect, sha256=digest)
     result = Analysis(
         dialect=dialect,
-        sql=sql.strip().rstrip(";").strip(),
+        sql=statement,
         kind="",
         objects=[],
         findings=[],
@@ -87,9 +87,7 @@ def analyze(sql: str, dialect: Dialect) -> Analysis:
     else:
         assert isinstance(tree, exp.Comment)
         _comment(tree, result)
-    if dialect == "mysql" and any(
-        d.this == exp.DataType.Type.JSONB for d in tree.find_all(exp.DataType)
-    ):
+    if dialect == "mysql" and any(d.this == exp.DataType.Type.JSONB for d in tree.find_all(exp.DataType)):
         result.findings.append(finding("JSONB_ON_MYSQL"))
     if not result.transactional and dialect == "postgres":
         result.findings.append(finding("NON_TRANSACTIONAL"))
@@ -210,8 +208,7 @@ def _volatile(node: exp.Expression | None) -> bool:
     if node is None:
         return False
     return any(
-        isinstance(n, _VOLATILE)
-        or (isinstance(n, exp.Anonymous) and n.name.lower() in _VOLATILE_NAMES)
+        isinstance(n, _VOLATILE) or (isinstance(n, exp.Anonymous) and n.name.lower() in _VOLATILE_NAMES)
         for n in node.walk()
     )
 
@@ -220,9 +217,7 @@ def _drop(tree: exp.Drop, out: Analysis) -> None:
     kind = _kind(tree)
     materialized = bool(tree.args.get("materialized"))
     out.kind = f"DROP {'MATERIALIZED ' if materialized else ''}{kind}"
-    code = {"TABLE": "DROP_TABLE", "VIEW": "DROP_VIEW", "INDEX": "DROP_INDEX"}.get(
-        kind, "DROP_OBJECT"
-    )
+    code = {"TABLE": "DROP_TABLE", "VIEW": "DROP_VIEW", "INDEX": "DROP_INDEX"}.get(kind, "DROP_OBJECT")
     for node in tree.args.get("tables") or [tree.this]:
         ref = table_ref(node)
         out.objects.append({"action": "drop", "type": kind.lower(), "name": ref.display()})

@@ -89,8 +89,7 @@ _CATALOG: dict[str, tuple[Risk, str, str]] = {
     ),
     "SET_NOT_NULL": (
         "medium",
-        "SET NOT NULL on {name} scans the whole table under an exclusive lock and fails "
-        "if a row holds NULL.",
+        "SET NOT NULL on {name} scans the whole table under an exclusive lock and fails if a row holds NULL.",
         "Add a CHECK (... IS NOT NULL) NOT VALID constraint, validate it, then set NOT NULL.",
     ),
     "NOT_NULL_WITHOUT_DEFAULT": (

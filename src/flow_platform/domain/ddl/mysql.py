@@ -71,9 +71,7 @@ def preview(target: Target, analysis: Analysis, timeouts: Timeouts) -> PreviewRe
     return result
 
 
-def execute(
-    target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key: str
-) -> ExecutionResult:
+def execute(target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key: str) -> ExecutionResult:
     watch = Stopwatch()
     # GET_LOCK names are at most 64 characters.
     name = "flow_ddl:" + hashlib.sha256(lock_key.encode()).hexdigest()[:40]
@@ -88,9 +86,7 @@ def execute(
                     outcome="failed",
                     duration_ms=watch.ms,
                     error="another DDL execution on this instance holds the lock",
-                    findings=[
-                        finding("LOCK_TIMEOUT", timeout=f"{timeouts.instance_lock_timeout_s:g}s")
-                    ],
+                    findings=[finding("LOCK_TIMEOUT", timeout=f"{timeouts.instance_lock_timeout_s:g}s")],
                 )
             try:
                 _set_timeouts(conn, timeouts)
@@ -118,16 +114,12 @@ def _set_timeouts(conn: pymysql.connections.Connection[Any], timeouts: Timeouts)
             (max(1, math.ceil(timeouts.lock_timeout_ms / 1000)),),
         )
         try:
-            cur.execute(
-                "SET SESSION max_statement_time = %s", (timeouts.statement_timeout_ms / 1000,)
-            )
+            cur.execute("SET SESSION max_statement_time = %s", (timeouts.statement_timeout_ms / 1000,))
         except pymysql.MySQLError:
             pass  # MySQL proper has no DDL statement timeout; the lock timeout still holds
 
 
-def _catalog_findings(
-    conn: pymysql.connections.Connection[Any], analysis: Analysis
-) -> list[Finding]:
+def _catalog_findings(conn: pymysql.connections.Connection[Any], analysis: Analysis) -> list[Finding]:
     found: list[Finding] = []
     if not analysis.tolerant:
         for kind, ref in analysis.creates:
@@ -145,8 +137,7 @@ def _catalog_findings(
 def _exists(conn: pymysql.connections.Connection[Any], ref: TableRef) -> bool:
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT 1 FROM information_schema.tables"
-            " WHERE table_schema = COALESCE(%s, DATABASE()) AND table_name = %s",
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(%s, DATABASE()) AND table_name = %s",
             (ref.schema, ref.name),
         )
         return cur.fetchone() is not None

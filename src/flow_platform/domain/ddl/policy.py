@@ -15,6 +15,7 @@ from typing import Literal
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
 
 Dialect = Literal["postgres", "mysql", "sqlite"]
 DIALECTS: tuple[Dialect, ...] = ("postgres", "mysql", "sqlite")
@@ -105,8 +106,13 @@ def statement_sha256(sql: str) -> str:
     return hashlib.sha256(sql.strip().encode()).hexdigest()
 
 
-def parse_single(sql: str, dialect: Dialect) -> exp.Expression:
-    """Parse ``sql`` and return its only statement, or refuse."""
+def parse_single(sql: str, dialect: Dialect) -> tuple[exp.Expression, str]:
+    """Parse ``sql``; return its only statement and that statement's own text, or refuse.
+
+    The text spans the statement's own tokens, so what runs is exactly what was
+    parsed, without a comment after a semicolon that a driver could take for a
+    second statement.
+    """
     digest = statement_sha256(sql)
     if dialect not in DIALECTS:
         raise DDLNotAllowed(f"unknown dialect {dialect!r}", sha256=digest)
@@ -116,15 +122,26 @@ def parse_single(sql: str, dialect: Dialect) -> exp.Expression:
         # sqlglot logs a warning whenever it falls back to a Command; we refuse
         # those below with our own reason, so its log line is noise.
         with _quiet_sqlglot():
-            trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
+            parsed = sqlglot.parse(sql, read=dialect)
+            tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
     except (ParseError, TokenError) as err:
         first = str(err).splitlines()[0]
-        raise DDLNotAllowed(
-            f"cannot parse the statement as {dialect}: {first}", sha256=digest
-        ) from None
+        raise DDLNotAllowed(f"cannot parse the statement as {dialect}: {first}", sha256=digest) from None
+    # A Semicolon node is what is left of "; -- a comment": no statement at all.
+    trees = [t for t in parsed if t is not None and not isinstance(t, exp.Semicolon)]
     if len(trees) != 1:
         raise DDLNotAllowed(f"exactly one statement is allowed, found {len(trees)}", sha256=digest)
-    return trees[0]
+    segments: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            segments.append([])
+        else:
+            segments[-1].append(token)
+    real = [seg for seg in segments if seg]
+    if len(real) != 1:  # the parser and the tokenizer must agree, or we refuse
+        raise DDLNotAllowed(f"exactly one statement is allowed, found {len(real)}", sha256=digest)
+    # From its first token to its last (inclusive): comments around it are dropped.
+    return trees[0], sql[real[0][0].start : real[0][-1].end + 1]
 
 
 def check_allowed(tree: exp.Expression, dialect: Dialect, *, sha256: str) -> None:
@@ -204,9 +221,7 @@ def _command_reason(tree: exp.Command) -> str:
 
 
 def _verb(tree: exp.Expression) -> str:
-    return {exp.Create: "CREATE", exp.Alter: "ALTER", exp.Drop: "DROP"}.get(
-        type(tree), "COMMENT ON"
-    )
+    return {exp.Create: "CREATE", exp.Alter: "ALTER", exp.Drop: "DROP"}.get(type(tree), "COMMENT ON")
 
 
 class _quiet_sqlglot:

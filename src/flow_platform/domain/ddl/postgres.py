@@ -39,9 +39,7 @@ def connect(target: Target, timeouts: Timeouts, *, autocommit: bool) -> psycopg.
         "application_name": "flow-platform-ddl",
         **{k: v for k, v in target.options.items() if k in _ALLOWED_OPTIONS},
     }
-    return psycopg.connect(
-        **{k: v for k, v in params.items() if v is not None}, autocommit=autocommit
-    )
+    return psycopg.connect(**{k: v for k, v in params.items() if v is not None}, autocommit=autocommit)
 
 
 # libpq options a user may set; anything that loads files or code is left out.
@@ -94,9 +92,7 @@ def preview(target: Target, analysis: Analysis, timeouts: Timeouts) -> PreviewRe
     return result
 
 
-def execute(
-    target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key: str
-) -> ExecutionResult:
+def execute(target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key: str) -> ExecutionResult:
     watch = Stopwatch()
     key = int.from_bytes(hashlib.sha256(lock_key.encode()).digest()[:8], "big", signed=True)
     try:

@@ -92,9 +92,7 @@ def preview(target: Target, analysis: Analysis, timeouts: Timeouts) -> PreviewRe
     return result
 
 
-def execute(
-    target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key: str
-) -> ExecutionResult:
+def execute(target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key: str) -> ExecutionResult:
     watch = Stopwatch()
     path = _path(target)
     try:

@@ -23,8 +23,20 @@ def test_spec_statement_is_low_risk_create_table() -> None:
     assert result.to_dict()["risk"] == "low"
 
 
-def test_trailing_semicolon_is_dropped_from_the_statement_to_run() -> None:
-    assert analyze("  CREATE TABLE t (a int) ;  ", "sqlite").sql == "CREATE TABLE t (a int)"
+@pytest.mark.parametrize(
+    ("sql", "dialect", "statement"),
+    [
+        ("  CREATE TABLE t (a int) ;  ", "sqlite", "CREATE TABLE t (a int)"),
+        ("CREATE TABLE t (a int); -- done", "mysql", "CREATE TABLE t (a int)"),
+        ("-- c\n; CREATE TABLE t (a int)", "postgres", "CREATE TABLE t (a int)"),
+        ("CREATE TABLE t (a int) -- ; DROP TABLE u", "postgres", "CREATE TABLE t (a int)"),
+        ("/* a */ CREATE TABLE t (a /* b */ int) ;; ", "postgres", "CREATE TABLE t (a /* b */ int)"),
+        ("COMMENT ON TABLE t IS $$x;y$$;", "postgres", "COMMENT ON TABLE t IS $$x;y$$"),
+        ("CREATE TABLE `a;b` (x int) COMMENT='c;d';", "mysql", "CREATE TABLE `a;b` (x int) COMMENT='c;d'"),
+    ],
+)
+def test_the_statement_to_run_is_exactly_the_parsed_one(sql: str, dialect: str, statement: str) -> None:
+    assert analyze(sql, dialect).sql == statement  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
