@@ -11,9 +11,10 @@ from .common import Public
 
 Connector = Literal["postgres", "mysql", "sqlite"]
 
-# libpq/PyMySQL settings a caller may pass through; anything that loads files or
-# code on the platform host (sslrootcert, init_command, ...) is left out on purpose.
-_OPTIONS = {"sslmode", "target_session_attrs", "keepalives", "options"}
+# libpq settings a caller may pass through. Anything that reads files on the platform
+# host (sslrootcert, passfile, ...) or sets server parameters (options=-c ...) that
+# could undo the platform's timeouts is left out on purpose.
+_OPTIONS = {"sslmode", "target_session_attrs", "keepalives", "application_name"}
 
 
 class ConnectorConfiguration(BaseModel):

@@ -173,3 +173,13 @@ def test_locks_of_a_drop_name_the_dropped_relation(pg, pg_target: Target, table:
         for lock in result.locks
     ), result.locks
     assert exists(pg, table)
+
+
+def test_statement_timeout_is_a_finding(pg, pg_target: Target, table: str) -> None:
+    pg.execute(f"CREATE TABLE {table} AS SELECT g AS a FROM generate_series(1, 300000) g")
+    slow = Timeouts(lock_timeout_ms=1_000, statement_timeout_ms=1)
+    started = time.monotonic()
+    result = executor.preview(pg_target, analyze(f"CREATE INDEX ON {table} (a)", "postgres"), slow)
+    assert time.monotonic() - started < 3
+    assert [f.code for f in result.findings] == ["STATEMENT_TIMEOUT"]
+    assert result.error is not None and "statement timeout" in result.error

@@ -130,3 +130,17 @@ def test_executions_on_one_instance_are_serialised(sqlite_target: Target) -> Non
     assert result.outcome == "failed"
     assert result.error == "another DDL execution on this instance holds the lock"
     assert executor.execute(sqlite_target, analysis, FAST, lock_key="i").outcome == "succeeded"
+
+
+def test_statement_timeout_is_a_finding(sqlite_target: Target) -> None:
+    run(sqlite_target, "CREATE TABLE big AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+        " WHERE i < 300000) SELECT i AS a FROM n")
+    slow = Timeouts(lock_timeout_ms=1_000, statement_timeout_ms=1)
+    result = executor.execute(sqlite_target, analyze("CREATE INDEX big_a ON big (a)", "sqlite"), slow, lock_key="i")
+    assert result.outcome == "failed"
+    assert [f.code for f in result.findings] == ["STATEMENT_TIMEOUT"]
+    conn = sqlite3.connect(sqlite_target.path or "")
+    try:
+        assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall() == []
+    finally:
+        conn.close()

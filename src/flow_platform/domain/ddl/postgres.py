@@ -42,8 +42,8 @@ def connect(target: Target, timeouts: Timeouts, *, autocommit: bool) -> psycopg.
     return psycopg.connect(**{k: v for k, v in params.items() if v is not None}, autocommit=autocommit)
 
 
-# libpq options a user may set; anything that loads files or code is left out.
-_ALLOWED_OPTIONS = {"sslmode", "target_session_attrs", "keepalives", "options"}
+# libpq options a user may set; file paths and server parameters are left out.
+_ALLOWED_OPTIONS = {"sslmode", "target_session_attrs", "keepalives", "application_name"}
 
 
 def run_statement(conn: psycopg.Connection[Any], statement: str) -> None:
