@@ -86,6 +86,12 @@ def _summary(result: dict[str, Any]) -> str:
         return f"result: FAILED (audit {result.get('audit_id')})"
     if outcome == "failed":
         return f"result: would FAIL; nothing was changed (preview {result.get('preview_id')})"
+    if result.get("mode") == "static":
+        # MySQL DDL and non-transactional statements cannot be tried and rolled back.
+        return (
+            f"result: checked statically, not run; nothing was changed (preview {result.get('preview_id')}). "
+            "Read the findings before --confirm --reason TEXT."
+        )
     return (
         f"result: would succeed; nothing was changed (preview {result.get('preview_id')}). "
         "Run again with --confirm --reason TEXT to execute."
