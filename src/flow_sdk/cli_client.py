@@ -152,7 +152,9 @@ class CLIClient:
         """
         path = self._ws_path(f"/connector-instances/{_seg(instance_id)}/ddl")
         body = {"sql": sql, "confirm": confirm, "reason": reason}
-        result: dict[str, Any] = self._request("POST", path, json=body)
+        # The server bounds the call (the instance's lock and statement timeouts, for
+        # the preview and then the execution), which may outlast the client's default.
+        result: dict[str, Any] = self._request("POST", path, json=body, timeout=_DDL_TIMEOUT_SECONDS)
         return result
 
     # -- plumbing shared by the namespaces -----------------------------------------
@@ -172,6 +174,9 @@ class CLIClient:
         body = self._request("GET", path, params=params)
         items: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
         return items
+
+
+_DDL_TIMEOUT_SECONDS = 600.0
 
 
 def _seg(value: str) -> str:

@@ -422,3 +422,23 @@ def test_openapi_documents_the_routes(platform):
     for suffix in ("", "/{instance_id}", "/{instance_id}/test", "/{instance_id}/ddl",
                    "/{instance_id}/audit"):
         assert base + suffix in paths
+
+
+def test_credentials_sealed_under_another_secret_are_a_clear_409(client, platform, pg_db):
+    from sqlalchemy import text
+
+    from flow_platform.domain.credentials import seal
+    from flow_sdk.cli_client import CLIConflictError
+
+    instance = client.connector_instances.create(_server_instance("postgres", pg_params(pg_db)))
+    foreign = seal(b"\x01" * 32, {"password": "x"})
+    with platform.session() as session:
+        session.execute(
+            text("UPDATE connector_instances SET credentials_sealed = :s WHERE id = :id"),
+            {"s": foreign, "id": instance["id"]},
+        )
+        session.commit()
+    with pytest.raises(CLIConflictError) as info:
+        client.execute_ddl(instance["id"], "CREATE TABLE never (a int)")
+    assert info.value.code == "CREDENTIALS_UNREADABLE"
+    assert audit_outcomes(client, instance["id"]) == ["failed"]

@@ -14,7 +14,7 @@ from ..store.tables import ConnectorInstance, DDLAuditEntry
 from .connector_instances import read_connector_instance, target_for
 from .ddl import DDLNotAllowed, analyze, runner
 from .ddl.policy import statement_sha256
-from .errors import Forbidden, Unprocessable, field_error
+from .errors import DomainError, Forbidden, Unprocessable, field_error
 from .roles import Role
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,11 @@ def execute_ddl(
         )
         raise Forbidden(f"executing a high-risk statement ({codes}) needs the admin role")
 
-    target, timeouts = target_for(settings, instance)
+    try:
+        target, timeouts = target_for(settings, instance)
+    except DomainError as err:
+        audit.write(outcome="failed", error=err.message, kind=analysis.kind, risk=analysis.risk)
+        raise
     if confirm:
         run = runner.execute(target, analysis, timeouts, lock_key=instance.id)
     else:

@@ -15,7 +15,7 @@ from ..schemas.connector_instances import ConnectorInstanceCreate
 from ..settings import Settings
 from ..store.base import utcnow
 from ..store.tables import ConnectorInstance
-from .credentials import seal, unseal
+from .credentials import CredentialsError, seal, unseal
 from .ddl import executors
 from .ddl.sqlite import create_database
 from .ddl.target import Target, Timeouts
@@ -126,7 +126,14 @@ def target_for(settings: Settings, row: ConnectorInstance) -> tuple[Target, Time
         return Target(dialect="sqlite", path=str(sqlite_path(settings, row.id))), timeouts
     password = None
     if row.credentials_sealed:
-        password = unseal(_key(settings), row.credentials_sealed).get("password")
+        try:
+            password = unseal(_key(settings), row.credentials_sealed).get("password")
+        except CredentialsError:
+            raise Conflict(
+                "the instance's credentials cannot be decrypted with this platform's secret "
+                "(was FLOW_SECRET_KEY changed?); delete and re-create the instance",
+                code="CREDENTIALS_UNREADABLE",
+            ) from None
     target = Target(
         dialect=row.connector,  # type: ignore[arg-type]
         host=cfg.get("host"),

@@ -119,11 +119,8 @@ def parse_single(sql: str, dialect: Dialect) -> tuple[exp.Expression, str]:
     if not sql.strip():
         raise DDLNotAllowed("the statement is empty", sha256=digest)
     try:
-        # sqlglot logs a warning whenever it falls back to a Command; we refuse
-        # those below with our own reason, so its log line is noise.
-        with _quiet_sqlglot():
-            parsed = sqlglot.parse(sql, read=dialect)
-            tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+        parsed = sqlglot.parse(sql, read=dialect)
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
     except (ParseError, TokenError) as err:
         first = str(err).splitlines()[0]
         raise DDLNotAllowed(f"cannot parse the statement as {dialect}: {first}", sha256=digest) from None
@@ -224,11 +221,12 @@ def _verb(tree: exp.Expression) -> str:
     return {exp.Create: "CREATE", exp.Alter: "ALTER", exp.Drop: "DROP"}.get(type(tree), "COMMENT ON")
 
 
-class _quiet_sqlglot:
-    def __enter__(self) -> None:
-        self._logger = logging.getLogger("sqlglot")
-        self._level = self._logger.level
-        self._logger.setLevel(logging.ERROR)
+class _DropCommandFallbackWarning(logging.Filter):
+    """sqlglot warns whenever it falls back to a Command; we refuse those with our own reason."""
 
-    def __exit__(self, *exc: object) -> None:
-        self._logger.setLevel(self._level)
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Falling back to parsing as a 'Command'" not in record.getMessage()
+
+
+# A filter, not a level change around each parse: requests parse in parallel threads.
+logging.getLogger("sqlglot").addFilter(_DropCommandFallbackWarning())

@@ -116,3 +116,9 @@ def test_allowed(sql: str, dialect: str) -> None:
 def test_unknown_dialect_refused() -> None:
     with pytest.raises(DDLNotAllowed, match="dialect"):
         analyze("CREATE TABLE t (a int)", "oracle")  # type: ignore[arg-type]
+
+
+def test_sqlglot_command_fallback_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.raises(DDLNotAllowed):
+        analyze("CREATE EXTENSION pg_trgm", "postgres")
+    assert "Falling back" not in caplog.text
