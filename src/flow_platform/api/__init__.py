@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, connector_instances, orgs, system
+from . import api_keys, auth, components, connector_instances, orgs, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
     auth.router,
     orgs.router,
     api_keys.router,
+    components.router,
     connector_instances.router,
 ]

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..schemas.connector_instances import ConnectorInstanceCreate
@@ -21,6 +20,7 @@ from .ddl.sqlite import create_database
 from .ddl.target import Target, Timeouts
 from .errors import Conflict, NotFound
 from .ids import parse_id
+from .persist import commit_or_conflict
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,9 @@ def create_connector_instance(
     if password:
         row.credentials_sealed = seal(_key(settings), {"password": password})
     session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"an instance named {row.instance_name!r} already exists") from None
+    commit_or_conflict(
+        session, f"an instance named {row.instance_name!r} already exists", flush_only=True
+    )
     if row.connector == "sqlite":
         path = sqlite_path(settings, row.id)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
