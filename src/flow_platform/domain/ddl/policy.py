@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from typing import Literal
 
 import sqlglot
@@ -93,6 +94,9 @@ _COMMAND_REASONS = {
 }
 
 
+_EXECUTABLE_COMMENT = re.compile(r"/\*\s*M?!")
+
+
 class DDLNotAllowed(Exception):
     """The statement is refused before touching the database."""
 
@@ -118,6 +122,10 @@ def parse_single(sql: str, dialect: Dialect) -> tuple[exp.Expression, str]:
         raise DDLNotAllowed(f"unknown dialect {dialect!r}", sha256=digest)
     if not sql.strip():
         raise DDLNotAllowed("the statement is empty", sha256=digest)
+    if dialect == "mysql" and _EXECUTABLE_COMMENT.search(sql):
+        # MySQL and MariaDB run the inside of /*! ... */ as SQL, which the parser takes
+        # for a comment: "ADD COLUMN c int /*!, DROP COLUMN a */" would drop a column.
+        raise DDLNotAllowed("executable comments (/*! ... */, /*M! ... */) are not allowed", sha256=digest)
     try:
         parsed = sqlglot.parse(sql, read=dialect)
         tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)

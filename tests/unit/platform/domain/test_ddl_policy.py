@@ -72,6 +72,9 @@ REFUSED_MYSQL = [
     ("LOAD DATA INFILE '/x' INTO TABLE t", "cannot parse"),
     ("USE other", "USE"),
     ("COMMENT ON TABLE t IS 'x'", "not supported"),
+    ("ALTER TABLE t ADD COLUMN c int /*!, DROP COLUMN a */", "executable comments"),
+    ("ALTER TABLE t ADD COLUMN c int /*M!100000 , DROP COLUMN a */", "executable comments"),
+    ("CREATE TABLE t (a int) /*! ; DROP TABLE u */", "executable comments"),
 ]
 
 CASES = (
