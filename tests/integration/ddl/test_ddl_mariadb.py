@@ -135,3 +135,20 @@ def test_failed_execution_reports_the_error(mysql_target: Target, table: str) ->
     result = executor.execute(mysql_target, analysis, Timeouts(), lock_key="i")
     assert result.outcome == "failed"
     assert result.error is not None and "doesn't exist" in result.error
+
+
+def test_session_quoting_matches_the_parser(mysql_target: Target) -> None:
+    """A server whose sql_mode changes quoting must not be able to split a string differently."""
+    conn = executor.connect(mysql_target, Timeouts())
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET SESSION sql_mode = 'ANSI,NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES'")
+        executor._prepare_session(conn, Timeouts())
+        with conn.cursor() as cur:
+            cur.execute("SELECT @@SESSION.sql_mode, 'x\\'y'")
+            mode, value = cur.fetchone()
+    finally:
+        conn.close()
+    assert "NO_BACKSLASH_ESCAPES" not in mode and "ANSI_QUOTES" not in mode
+    assert "STRICT_TRANS_TABLES" in mode
+    assert value == "x'y"  # the backslash escapes the quote, as sqlglot's mysql dialect assumes

@@ -19,6 +19,8 @@ from .findings import Finding, finding
 from .target import ExecutionResult, PreviewResult, Stopwatch, Target, Timeouts, seconds
 
 _LOCK_WAIT_TIMEOUT = 1205
+# sql_mode flags that change how quotes and backslashes tokenize ("ANSI" implies ANSI_QUOTES).
+_PARSER_BREAKING_MODES = {"NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI"}
 _STATEMENT_TIMEOUTS = {1969, 3024}  # MariaDB max_statement_time, MySQL max_execution_time
 
 
@@ -60,7 +62,7 @@ def preview(target: Target, analysis: Analysis, timeouts: Timeouts) -> PreviewRe
     try:
         conn = connect(target, timeouts)
         try:
-            _set_timeouts(conn, timeouts)
+            _prepare_session(conn, timeouts)
             result.findings += _catalog_findings(conn, analysis)
         finally:
             conn.close()
@@ -89,7 +91,7 @@ def execute(target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key:
                     findings=[finding("LOCK_TIMEOUT", timeout=f"{timeouts.instance_lock_timeout_s:g}s")],
                 )
             try:
-                _set_timeouts(conn, timeouts)
+                _prepare_session(conn, timeouts)
                 run_statement(conn, analysis.sql)
             finally:
                 with conn.cursor() as cur:
@@ -106,8 +108,15 @@ def execute(target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key:
     return ExecutionResult(outcome="succeeded", duration_ms=watch.ms)
 
 
-def _set_timeouts(conn: pymysql.connections.Connection[Any], timeouts: Timeouts) -> None:
+def _prepare_session(conn: pymysql.connections.Connection[Any], timeouts: Timeouts) -> None:
     with conn.cursor() as cur:
+        # Quote and backslash rules must be the ones the parser assumed; with
+        # NO_BACKSLASH_ESCAPES, 'x\' ends a string sqlglot reads as still open, and
+        # text it took for the string would run as SQL.
+        cur.execute("SELECT @@SESSION.sql_mode")
+        row = cur.fetchone()
+        modes = [m for m in str(row[0] if row else "").split(",") if m and m not in _PARSER_BREAKING_MODES]
+        cur.execute("SET SESSION sql_mode = %s", (",".join(modes),))
         # Metadata-lock waits (what DDL blocks on) are bounded in whole seconds.
         cur.execute(
             "SET SESSION lock_wait_timeout = %s",
