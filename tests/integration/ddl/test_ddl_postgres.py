@@ -183,3 +183,11 @@ def test_statement_timeout_is_a_finding(pg, pg_target: Target, table: str) -> No
     assert time.monotonic() - started < 3
     assert [f.code for f in result.findings] == ["STATEMENT_TIMEOUT"]
     assert result.error is not None and "statement timeout" in result.error
+
+
+def test_session_quoting_matches_the_parser(pg_target: Target) -> None:
+    with executor.connect(pg_target, Timeouts(), autocommit=True) as conn:
+        conn.execute("SET standard_conforming_strings = off")
+        executor._prepare_session(conn, Timeouts(), local=False)
+        row = conn.execute("SELECT 'x\\'").fetchone()
+    assert row == ("x\\",)

@@ -67,7 +67,7 @@ def preview(target: Target, analysis: Analysis, timeouts: Timeouts) -> PreviewRe
         result = PreviewResult(mode="static")
         try:
             with connect(target, timeouts, autocommit=True) as conn:
-                _set_timeouts(conn, timeouts, local=False)
+                _prepare_session(conn, timeouts, local=False)
                 result.findings += _catalog_findings(conn, analysis)
         except psycopg.Error as err:
             result.error = _one_line(err)
@@ -78,7 +78,7 @@ def preview(target: Target, analysis: Analysis, timeouts: Timeouts) -> PreviewRe
     try:
         with connect(target, timeouts, autocommit=False) as conn:
             try:
-                _set_timeouts(conn, timeouts, local=True)
+                _prepare_session(conn, timeouts, local=True)
                 result.findings += _catalog_findings(conn, analysis)
                 run_statement(conn, analysis.sql)
                 result.locks = [_lock_row(r) for r in conn.execute(_LOCKS).fetchall()]
@@ -105,7 +105,7 @@ def execute(target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key:
             )
             conn.execute("SELECT pg_advisory_lock(%s)", (key,))
             try:
-                _set_timeouts(conn, timeouts, local=False)
+                _prepare_session(conn, timeouts, local=False)
                 if analysis.transactional:
                     with conn.transaction():
                         run_statement(conn, analysis.sql)
@@ -123,12 +123,16 @@ def execute(target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key:
     return ExecutionResult(outcome="succeeded", duration_ms=watch.ms)
 
 
-def _set_timeouts(conn: psycopg.Connection[Any], timeouts: Timeouts, *, local: bool) -> None:
-    for name, ms in (
-        ("lock_timeout", timeouts.lock_timeout_ms),
-        ("statement_timeout", timeouts.statement_timeout_ms),
-    ):
-        conn.execute("SELECT set_config(%s, %s, %s)", (name, f"{ms}ms", local))
+def _prepare_session(conn: psycopg.Connection[Any], timeouts: Timeouts, *, local: bool) -> None:
+    settings = (
+        ("lock_timeout", f"{timeouts.lock_timeout_ms}ms"),
+        ("statement_timeout", f"{timeouts.statement_timeout_ms}ms"),
+        # The parser reads 'x\' as a complete string, as PostgreSQL does by default;
+        # a server configured otherwise would end strings where the parser does not.
+        ("standard_conforming_strings", "on"),
+    )
+    for name, value in settings:
+        conn.execute("SELECT set_config(%s, %s, %s)", (name, value, local))
 
 
 def _catalog_findings(conn: psycopg.Connection[Any], analysis: Analysis) -> list[Finding]:
