@@ -49,6 +49,9 @@ SAFE_FUNCTIONS = {
     "utc_timestamp",
 }
 
+_ENGINES = {"INNODB", "MYISAM", "ARIA", "MEMORY"}
+_REFUSED_TABLE_OPTIONS = {"CONNECTION", "FILE_NAME", "TABLE_TYPE", "DATA_DIRECTORY", "INDEX_DIRECTORY"}
+
 _REFUSED_ROOTS: dict[type[exp.Expression], str] = {
     exp.Select: "queries (SELECT) are not DDL",
     exp.Union: "queries (SELECT) are not DDL",
@@ -184,7 +187,20 @@ def _refusal(tree: exp.Expression, dialect: Dialect) -> str | None:
         a.args.get("tablespace") for a in tree.find_all(exp.AlterSet)
     ):
         return _REFUSED_KINDS["TABLESPACE"]
-    return _function_refusal(tree)
+    return _table_option_refusal(tree) or _function_refusal(tree)
+
+
+def _table_option_refusal(tree: exp.Expression) -> str | None:
+    # Storage engines and options that make the database server read files or
+    # connect elsewhere (FEDERATED, CONNECT, FILE_NAME=..., CONNECTION=...).
+    for prop in tree.find_all(exp.EngineProperty):
+        engine = prop.name.upper()
+        if engine not in _ENGINES:
+            return f"storage engine {engine} is not allowed (allowed: {', '.join(sorted(_ENGINES))})"
+    for prop in tree.find_all(exp.Property):
+        if type(prop) is exp.Property and prop.name.upper() in _REFUSED_TABLE_OPTIONS:
+            return f"table option {prop.name.upper()} is not allowed"
+    return None
 
 
 def _function_refusal(tree: exp.Expression) -> str | None:

@@ -75,6 +75,10 @@ REFUSED_MYSQL = [
     ("ALTER TABLE t ADD COLUMN c int /*!, DROP COLUMN a */", "executable comments"),
     ("ALTER TABLE t ADD COLUMN c int /*M!100000 , DROP COLUMN a */", "executable comments"),
     ("CREATE TABLE t (a int) /*! ; DROP TABLE u */", "executable comments"),
+    ("CREATE TABLE t (a int) ENGINE=FEDERATED CONNECTION='mysql://u@h/db/t'", "engine FEDERATED"),
+    ("CREATE TABLE t (a int) ENGINE=InnoDB CONNECTION='mysql://u@h/db/t'", "CONNECTION"),
+    ("CREATE TABLE t (a int) ENGINE=CONNECT TABLE_TYPE=CSV FILE_NAME='/etc/passwd'", "engine CONNECT"),
+    ("CREATE TABLE t (a int) DATA DIRECTORY='/tmp'", "classify"),
 ]
 
 CASES = (
@@ -105,6 +109,7 @@ ALLOWED = [
     ("CREATE VIEW v AS SELECT my_func(a) FROM t", "postgres"),
     ("ALTER TABLE t ADD COLUMN c uuid DEFAULT gen_random_uuid()", "postgres"),
     ("ALTER TABLE t MODIFY COLUMN b bigint", "mysql"),
+    ("CREATE TABLE t (a int) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='x'", "mysql"),
     ("DROP TABLE IF EXISTS t", "sqlite"),
     ('CREATE TABLE "a;b" (x int)', "postgres"),
 ]
