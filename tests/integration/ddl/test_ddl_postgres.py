@@ -147,7 +147,7 @@ def test_failed_execution_reports_the_error(pg, pg_target: Target, table: str) -
     assert result.error is not None and "does not exist" in result.error
 
 
-def test_parallel_executions_are_serialised(pg, pg_target: Target, table: str) -> None:
+def test_parallel_executions_on_one_instance_all_succeed(pg, pg_target: Target, table: str) -> None:
     analyses = [analyze(f"CREATE TABLE {table}_{i} (a int)", "postgres") for i in range(3)]
     outcomes: list[str] = []
 

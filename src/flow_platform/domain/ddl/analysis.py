@@ -8,7 +8,7 @@ from typing import Any
 from sqlglot import exp
 
 from .findings import Finding, Risk, finding, overall_risk
-from .policy import Dialect, check_allowed, parse_single, statement_sha256
+from .policy import DDLNotAllowed, Dialect, check_allowed, parse_single, statement_sha256
 
 # Defaults computed per row force PostgreSQL to rewrite the table on ADD COLUMN.
 _VOLATILE = (exp.Uuid, exp.Rand)
@@ -196,8 +196,6 @@ def _alter_action(action: exp.Expression, kind: str, ref: TableRef, out: Analysi
     elif isinstance(action, exp.AlterSet):
         pass  # storage parameters; TABLESPACE is refused by the policy
     else:
-        from .policy import DDLNotAllowed
-
         raise DDLNotAllowed(
             f"ALTER action {type(action).__name__} is not one the DDL policy can classify",
             sha256=out.sha256,

@@ -70,6 +70,7 @@ REFUSED_SQLITE = [
 REFUSED_MYSQL = [
     ("CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t", "classify"),
     ("LOAD DATA INFILE '/x' INTO TABLE t", "cannot parse"),
+    ("ALTER TABLE t ALTER INDEX i INVISIBLE", "ALTER action AlterIndex"),
     ("USE other", "USE"),
     ("COMMENT ON TABLE t IS 'x'", "not supported"),
     ("ALTER TABLE t ADD COLUMN c int /*!, DROP COLUMN a */", "executable comments"),
