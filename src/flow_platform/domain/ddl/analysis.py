@@ -143,6 +143,9 @@ def _alter(tree: exp.Alter, out: Analysis) -> None:
         out.requires.append(ref)
     for action in tree.args.get("actions") or []:
         _alter_action(action, kind, ref, out)
+    for option in tree.args.get("options") or []:
+        if isinstance(option, exp.EngineProperty):  # MySQL: ALTER TABLE t ENGINE=...
+            out.findings.append(finding("TABLE_REWRITE", what=f"ENGINE={option.name}", name=ref.display()))
 
 
 def _alter_action(action: exp.Expression, kind: str, ref: TableRef, out: Analysis) -> None:
@@ -194,7 +197,11 @@ def _alter_action(action: exp.Expression, kind: str, ref: TableRef, out: Analysi
             out.objects.append({"action": "create", "type": "constraint", "name": name})
         out.findings.append(finding("ADD_CONSTRAINT", name=", ".join(names)))
     elif isinstance(action, exp.AlterSet):
-        pass  # storage parameters; TABLESPACE is refused by the policy
+        # Storage parameters are cheap; TABLESPACE is refused by the policy.
+        option = str(action.args.get("option") or "").upper()
+        if option in {"LOGGED", "UNLOGGED"} or action.args.get("access_method") is not None:
+            what = f"SET {option}" if option else "SET ACCESS METHOD"
+            out.findings.append(finding("TABLE_REWRITE", what=what, name=table))
     else:
         raise DDLNotAllowed(
             f"ALTER action {type(action).__name__} is not one the DDL policy can classify",

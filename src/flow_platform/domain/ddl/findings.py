@@ -87,6 +87,11 @@ _CATALOG: dict[str, tuple[Risk, str, str]] = {
         "exclusive lock, and fails if existing values do not convert.",
         "Add a new column, backfill it in batches, then switch readers over.",
     ),
+    "TABLE_REWRITE": (
+        "medium",
+        "{what} rewrites table {name} under an exclusive lock.",
+        "Run it in a quiet period; it takes as long as copying the table.",
+    ),
     "SET_NOT_NULL": (
         "medium",
         "SET NOT NULL on {name} scans the whole table under an exclusive lock and fails if a row holds NULL.",

@@ -66,6 +66,9 @@ def test_the_statement_to_run_is_exactly_the_parsed_one(sql: str, dialect: str, 
             "medium",
         ),
         ("DROP INDEX i", "postgres", "DROP_INDEX", "medium"),
+        ("ALTER TABLE t SET UNLOGGED", "postgres", "TABLE_REWRITE", "medium"),
+        ("ALTER TABLE t SET ACCESS METHOD heap", "postgres", "TABLE_REWRITE", "medium"),
+        ("ALTER TABLE t ENGINE=InnoDB", "mysql", "TABLE_REWRITE", "medium"),
     ],
 )
 def test_findings_and_risk(sql: str, dialect: str, code: str, risk: str) -> None:
@@ -86,6 +89,7 @@ def test_findings_and_risk(sql: str, dialect: str, code: str, risk: str) -> None
         ("ALTER TABLE t ADD COLUMN b text", "sqlite"),
         ("COMMENT ON COLUMN t.a IS 'x'", "postgres"),
         ("CREATE VIEW v AS SELECT a FROM t", "postgres"),
+        ("ALTER TABLE t SET (fillfactor = 70)", "postgres"),
     ],
 )
 def test_additive_statements_are_low_risk(sql: str, dialect: str) -> None:
