@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, components, orgs, system
+from . import api_keys, auth, components, connector_instances, orgs, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -10,4 +10,5 @@ ROUTERS: list[APIRouter] = [
     orgs.router,
     api_keys.router,
     components.router,
+    connector_instances.router,
 ]
