@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, components, orgs, services, system
+from . import api_keys, auth, components, connector_instances, orgs, services, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -11,4 +11,5 @@ ROUTERS: list[APIRouter] = [
     api_keys.router,
     components.router,
     services.router,
+    connector_instances.router,
 ]

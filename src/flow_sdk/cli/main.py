@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from . import auth, services, tenancy
+from . import auth, connectors, ddl, services, tenancy
 
 
 class FlowGroup(click.Group):
@@ -48,6 +48,8 @@ cli.add_command(auth.auth)
 cli.add_command(tenancy.orgs)
 cli.add_command(tenancy.workspaces)
 cli.add_command(services.services)
+cli.add_command(connectors.connectors)
+cli.add_command(ddl.ddl)
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from .api_keys import ApiKey as ApiKey
 from .components import Component as Component
+from .connectors import ConnectorInstance as ConnectorInstance
+from .connectors import DDLAuditEntry as DDLAuditEntry
 from .services import HostedService as HostedService
 from .services import ServiceEndpoint as ServiceEndpoint
 from .services import ServiceJob as ServiceJob
