@@ -419,3 +419,18 @@ def test_async_jobs(client):
     failing = client.jobs.submit(sid, "POST", "/analyze", body={"no_text": 1}, version=1)
     failed = client.jobs.wait(sid, failing["job_id"], timeout=30)
     assert failed["status"] == "failed" and failed["error"]["code"] == "HANDLER_ERROR"
+
+
+def test_roles_builders_manage_viewers_only_read_and_call(client, make_client):
+    from flow_sdk.cli_client import CLIPermissionError
+
+    sid = deploy(client, [{"path": "/health", "method": "GET", "source": HEALTH}])["id"]
+    viewer = make_client("viewer")
+    with pytest.raises(CLIPermissionError):
+        viewer.hosted_services.create({"slug": "nope", "name": "x", "execution_mode": "persistent"})
+    with pytest.raises(CLIPermissionError):
+        viewer.hosted_services.suspend(sid)
+    assert viewer.hosted_services.get(sid)["status"] == "active"
+    assert viewer.invoke_service(sid, "GET", "/health") == {"status": "ok"}
+    builder = make_client("builder")
+    assert builder.hosted_services.versions.create(sid)["number"] == 2
