@@ -81,6 +81,7 @@ class ServicesRuntime:
     async def aclose(self) -> None:
         await self.jobs.aclose()
         await self.supervisor.aclose()
+        self.epoch.close()
 
 
 def install(app: Any, platform: Platform) -> ServicesRuntime:
