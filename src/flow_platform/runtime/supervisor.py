@@ -391,10 +391,6 @@ class Supervisor:
         self._retired.clear()
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
-    def kill_all_now(self) -> None:
-        """Last-resort synchronous cleanup, for when no event loop is left to await on."""
-        for worker in self.running():
-            worker.kill(signal.SIGKILL)
 
 
 def _key(bundle: Bundle) -> VersionKey:
