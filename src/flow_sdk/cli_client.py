@@ -32,6 +32,8 @@ from ._urls import API_PREFIX, normalize_platform_url
 from .config import FlowConfig, load_config
 from .resources.api_keys import APIKeysNamespace
 from .resources.components import ComponentsNamespace
+from .resources.deployments import ComponentDeploymentsNamespace, WorkflowDeploymentsNamespace
+from .resources.rings import CLIRingsNamespace
 
 __all__ = [
     "CLIAuthenticationError",
@@ -144,6 +146,19 @@ class CLIClient:
     @cached_property
     def components(self) -> ComponentsNamespace:
         return ComponentsNamespace(self)
+
+    # -- deployments ---------------------------------------------------------------
+    @cached_property
+    def rings(self) -> CLIRingsNamespace:
+        return CLIRingsNamespace(self)
+
+    @cached_property
+    def component_deployments(self) -> ComponentDeploymentsNamespace:
+        return ComponentDeploymentsNamespace(self)
+
+    @cached_property
+    def workflow_deployments(self) -> WorkflowDeploymentsNamespace:
+        return WorkflowDeploymentsNamespace(self)
 
     # -- plumbing shared by the namespaces -----------------------------------------
     def _org_path(self, suffix: str = "") -> str:

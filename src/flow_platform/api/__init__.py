@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, components, orgs, system
+from . import api_keys, auth, components, deployments, orgs, rings, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -10,4 +10,7 @@ ROUTERS: list[APIRouter] = [
     orgs.router,
     api_keys.router,
     components.router,
+    rings.router,
+    deployments.component_router,
+    deployments.workflow_router,
 ]

@@ -2,6 +2,7 @@
 
 from .api_keys import ApiKey as ApiKey
 from .components import Component as Component
+from .deployments import Deployment as Deployment
 from .tenancy import Org as Org
 from .tenancy import Ring as Ring
 from .tenancy import Workspace as Workspace

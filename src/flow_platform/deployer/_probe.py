@@ -1,0 +1,125 @@
+"""Runs inside the sandbox interpreter (``python -I``): build or smoke-run one code block.
+
+Reads ``{"mode", "source", "entrypoint", "filename", "limits"}`` as JSON on stdin and
+writes one JSON result to the file descriptor that was stdout; the code block's own
+output goes to stderr, so nothing it prints can forge a result. Standard library only.
+"""
+
+import asyncio
+import inspect
+import json
+import os
+import resource
+import signal
+import sys
+import traceback
+import types
+
+
+def _limit(kind: int, value: int) -> None:
+    soft, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(kind, (value, hard if hard != resource.RLIM_INFINITY else value))
+
+
+def _apply_limits(limits: dict) -> None:
+    _limit(resource.RLIMIT_CPU, int(limits["cpu_seconds"]))
+    _limit(resource.RLIMIT_AS, int(limits["memory_bytes"]))
+    _limit(resource.RLIMIT_FSIZE, int(limits["file_bytes"]))
+    _limit(resource.RLIMIT_NOFILE, int(limits["open_files"]))
+    _limit(resource.RLIMIT_CORE, 0)
+    # A wall-clock backstop of our own, in case the platform that started us is gone.
+    signal.alarm(int(limits["wall_seconds"]) + 1)
+
+
+def _where(exc: BaseException, filename: str) -> str:
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename == filename:
+            return f" (line {frame.lineno})"
+    return ""
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def run(job: dict) -> dict:
+    filename = job["filename"]
+    entrypoint = job["entrypoint"]
+    try:
+        code = compile(job["source"], filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return {"ok": False, "stage": "syntax", "error": f"syntax error on line {exc.lineno}: {exc.msg}"}
+    module = types.ModuleType("codeblock")
+    module.__file__ = filename
+    sys.modules["codeblock"] = module
+    try:
+        exec(code, module.__dict__)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit or KeyboardInterrupt in user code count too
+        return {"ok": False, "stage": "import", "error": f"import raised {_describe(exc)}{_where(exc, filename)}"}
+    fn = getattr(module, entrypoint, None)
+    if fn is None:
+        defined = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
+        hint = f"; it defines {', '.join(defined)}" if defined else ""
+        return {"ok": False, "stage": "entrypoint", "error": f"entrypoint {entrypoint!r} is not defined{hint}"}
+    if not callable(fn):
+        return {"ok": False, "stage": "entrypoint", "error": f"entrypoint {entrypoint!r} is not callable"}
+    if job["mode"] == "build":
+        return {"ok": True}
+    try:
+        takes_request = _takes_an_argument(fn)
+        result = fn({}) if takes_request else fn()
+        if inspect.isawaitable(result):
+            result = asyncio.run(_await(result))
+    except BaseException as exc:  # noqa: BLE001
+        call = f"{entrypoint}({{}})" if takes_request else f"{entrypoint}()"
+        return {
+            "ok": False,
+            "stage": "run",
+            "error": f"smoke run of {call} raised {_describe(exc)}{_where(exc, filename)}",
+        }
+    try:
+        json.dumps(result)
+    except (TypeError, ValueError):
+        return {
+            "ok": False,
+            "stage": "run",
+            "error": f"{entrypoint} returned {type(result).__name__}, which is not JSON",
+        }
+    return {"ok": True}
+
+
+async def _await(awaitable):  # type: ignore[no-untyped-def]
+    return await awaitable
+
+
+def _takes_an_argument(fn) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    kinds = (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.VAR_POSITIONAL,
+    )
+    return any(p.kind in kinds for p in params)
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.read())
+    # Keep the real stdout for the result; everything else written to fd 1 lands on stderr.
+    result_fd = os.dup(1)
+    os.dup2(2, 1)
+    _apply_limits(job["limits"])
+    result = run(job)
+    sys.stdout.flush()
+    with os.fdopen(result_fd, "w") as out:
+        out.write(json.dumps(result))
+    os._exit(0)  # skip atexit hooks and finalizers the code block may have registered
+
+
+if __name__ == "__main__":
+    main()
