@@ -31,3 +31,17 @@ def deploy(client: Any, component: dict, ring_id: str, notes: str = "test") -> d
     )
     deployment: dict = created["deployments"][0]
     return deployment
+
+
+def wait_for(namespace: Any, deployment_id: str, states: set[str], timeout: float = 90.0) -> dict:
+    """Poll until the deployment is in one of ``states``; fail with its last state otherwise."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        current: dict = namespace.status(deployment_id)
+        if current["status"] in states:
+            return current
+        if time.monotonic() > deadline:
+            raise AssertionError(f"deployment stuck in {current['status']}: {current}")
+        time.sleep(0.1)
