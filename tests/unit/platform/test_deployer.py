@@ -1,0 +1,157 @@
+"""The deployer in-process: compare-and-set transitions and two deployers sharing one database."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import nullcontext
+
+import pytest
+
+from flow_platform.deployer.sandbox import Limits, run_probe
+from flow_platform.deployer.worker import Deployer, DeployerOptions
+from flow_platform.domain.components import create_component
+from flow_platform.domain.deployments import create_deployments, transition
+from flow_platform.domain.rings import read_ring_by_name
+from flow_platform.domain.roles import Role
+from flow_platform.domain.tenancy import bootstrap
+from flow_platform.platform import Platform
+from flow_platform.settings import Settings
+from flow_platform.store.migrate import upgrade
+from flow_platform.store.tables import Deployment
+from support.databases import scratch_pg_database
+
+CODE = "def main(request):\n    return {'ok': True}\n"
+
+
+@pytest.fixture
+def store(backend: str | None, tmp_path) -> Iterator[tuple[Platform, str, str, str]]:
+    """A migrated database of its own, with one tenant: (platform, workspace, dev ring, key id)."""
+    with scratch_pg_database("flow_unit") if backend else nullcontext(None) as url:
+        settings = Settings(data_dir=tmp_path, database_url=url, secret_key="unit-test")
+        platform = Platform.open(settings)
+        upgrade(platform.engine, settings)
+        with platform.sessions() as session:
+            made = bootstrap(session, settings, org_name="o", workspace_name="w")
+            dev = read_ring_by_name(session, made.workspace.id, "dev")
+            ids = (made.workspace.id, dev.id, made.key.row.id)
+        try:
+            yield (platform, *ids)
+        finally:
+            platform.close()
+
+
+def _queue(platform: Platform, workspace_id: str, ring_id: str, key_id: str, n: int) -> list[str]:
+    with platform.sessions() as session:
+        components = [
+            create_component(
+                session,
+                workspace_id=workspace_id,
+                created_by=key_id,
+                component_type="codeblock",
+                name=f"c{i}",
+                version="1.0.0",
+                source=CODE,
+            )
+            for i in range(n)
+        ]
+        rows = create_deployments(
+            session,
+            workspace_id=workspace_id,
+            kind="component",
+            role=Role.ADMIN,
+            created_by=key_id,
+            ring_id=ring_id,
+            components=[{"component_id": c.id} for c in components],
+        )
+        return [r.id for r in rows]
+
+
+def test_only_one_of_two_racing_transitions_applies(store):
+    platform, ws, dev, key = store
+    ids = _queue(platform, ws, dev, key, 5)
+    wins: list[tuple[str, str]] = []
+    barrier = threading.Barrier(2)
+
+    def racer(name: str) -> None:
+        for dep_id in ids:
+            barrier.wait()
+            with platform.sessions() as session:
+                if transition(session, dep_id, "queued", "building", worker_id=name):
+                    wins.append((dep_id, name))
+                session.commit()
+
+    threads = [threading.Thread(target=racer, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(d for d, _ in wins) == sorted(ids)  # every row moved exactly once
+    with platform.sessions() as session:
+        for dep_id, name in wins:
+            row = session.get_one(Deployment, dep_id)
+            assert (row.status, row.worker_id) == ("building", name)
+            assert row.building_at is not None
+
+
+def test_transition_from_the_wrong_state_does_nothing(store):
+    platform, ws, dev, key = store
+    (dep_id,) = _queue(platform, ws, dev, key, 1)
+    with platform.sessions() as session:
+        assert not transition(session, dep_id, "validating", "active")
+        assert transition(session, dep_id, "queued", "building", worker_id="w")
+        assert not transition(session, dep_id, "building", "deploying", expect_worker="someone-else")
+        session.commit()
+        assert session.get_one(Deployment, dep_id).status == "building"
+
+
+def test_two_deployers_share_the_work_and_apply_each_deployment_once(store):
+    platform, ws, dev, key = store
+    options = DeployerOptions(poll_seconds=0.05, concurrency=3)
+    deployers = [Deployer(platform.sessions, options) for _ in range(2)]
+    ids = _queue(platform, ws, dev, key, 8)
+    for d in deployers:
+        d.start()
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with platform.sessions() as session:
+                rows = [session.get_one(Deployment, i) for i in ids]
+            if all(r.status == "active" for r in rows):
+                break
+            assert time.monotonic() < deadline, [r.status for r in rows]
+            time.sleep(0.1)
+    finally:
+        for d in deployers:
+            d.stop()
+    assert all(r.attempts == 1 for r in rows)
+
+
+def test_probe_enforces_its_time_limit():
+    result = run_probe("build", "while True:\n    pass\n", "main", limits=Limits(wall_seconds=1, cpu_seconds=1))
+    assert (result.ok, result.stage) == (False, "timeout")
+
+
+def test_probe_memory_limit_turns_into_an_import_error():
+    source = "blob = bytearray(1024 * 1024 * 1024)\n"
+    result = run_probe("build", source, "main", limits=Limits(memory_bytes=512 * 1024**2))
+    assert (result.ok, result.stage) == (False, "import")
+    assert "MemoryError" in result.error
+
+
+def test_probe_runs_isolated_from_the_platform_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLOW_SECRET_KEY", "do-not-leak")
+    source = (
+        "import os, sys\n"
+        "def main():\n"
+        "    assert 'FLOW_SECRET_KEY' not in os.environ, 'secret leaked'\n"
+        "    assert sys.flags.isolated\n"
+        "    return os.getcwd()\n"
+    )
+    assert run_probe("validate", source, "main").ok
+
+
+def test_output_of_the_code_block_is_kept_apart_from_the_result():
+    result = run_probe("validate", "print('noise')\ndef main(request):\n    return None\n", "main")
+    assert result.ok and "noise" in result.output
