@@ -14,7 +14,7 @@ from typing import Any
 
 from ._resource import Resource
 
-FINAL_STATES = frozenset({"active", "failed", "rolled_back", "superseded"})
+SETTLED_STATES = frozenset({"active", "failed", "rolled_back", "superseded"})
 
 
 class _Deployments(Resource):
@@ -41,16 +41,9 @@ class _Deployments(Resource):
         deadline = time.monotonic() + timeout
         while True:
             current = self.status(deployment_id)
-            if current["status"] in FINAL_STATES or time.monotonic() >= deadline:
+            if current["status"] in SETTLED_STATES or time.monotonic() >= deadline:
                 return current
             time.sleep(interval)
-
-    def _item(self, deployment_id: str, suffix: str = "") -> str:
-        return self._client._ws_path(f"{self._path}/{self._client._seg(deployment_id)}{suffix}")
-
-
-class ComponentDeploymentsNamespace(_Deployments):
-    _path = "/component-deployments"
 
     def rollback(self, deployment_id: str) -> dict[str, Any]:
         """Roll an active deployment back; the version it superseded becomes active again."""
@@ -63,6 +56,13 @@ class ComponentDeploymentsNamespace(_Deployments):
             "POST", self._item(deployment_id, "/promote"), json={"target_ring_id": target_ring_id}
         )
         return result
+
+    def _item(self, deployment_id: str, suffix: str = "") -> str:
+        return self._client._ws_path(f"{self._path}/{self._client._seg(deployment_id)}{suffix}")
+
+
+class ComponentDeploymentsNamespace(_Deployments):
+    _path = "/component-deployments"
 
 
 class WorkflowDeploymentsNamespace(_Deployments):
