@@ -44,18 +44,18 @@ def _find(client: CLIClient, deployment_id: str) -> tuple[_Deployments, dict[str
 def _follow(
     client: CLIClient, deployments: list[dict[str, Any]], *, timeout: float, as_json: bool, done: set[str]
 ) -> list[dict[str, Any]]:
-    """Print each state as it is reached; return the final view of every deployment."""
+    """Print each state reached, with its time since creation; return the final view of each.
+
+    States can pass quicker than a poll, so they are read from the deployment's own
+    ``timestamps`` rather than from what each poll happened to see.
+    """
     out = sys.stderr if as_json else sys.stdout
-    last: dict[str, str] = {}
+    shown: dict[str, set[tuple[str, str]]] = {d["id"]: set() for d in deployments}
     current = {d["id"]: d for d in deployments}
     deadline = time.monotonic() + timeout
     while True:
-        for dep_id, dep in list(current.items()):
-            if dep["status"] != last.get(dep_id):
-                last[dep_id] = dep["status"]
-                stamp = datetime.now().strftime("%H:%M:%S")
-                label = f"{dep['component_name']} {dep['component_version']}"
-                click.echo(f"{stamp}  {dep_id[:8]}  {label}: {dep['status']}", file=out)
+        for dep_id, dep in current.items():
+            _print_new_states(dep, shown[dep_id], out)
         if all(d["status"] in done for d in current.values()):
             return list(current.values())
         if time.monotonic() >= deadline:
@@ -64,6 +64,24 @@ def _follow(
         for dep_id, dep in current.items():
             if dep["status"] not in done:
                 current[dep_id] = _namespace(client, dep["component_type"]).status(dep_id)
+
+
+def _print_new_states(dep: dict[str, Any], shown: set[tuple[str, str]], out: Any) -> None:
+    created = _when(dep["created_at"])
+    label = f"{dep['id'][:8]}  {dep['component_name']} {dep['component_version']}"
+    stamps = dep.get("timestamps") or {dep["status"]: dep["updated_at"]}
+    for state, at in sorted(stamps.items(), key=lambda item: _when(item[1])):
+        if (state, at) in shown:
+            continue
+        shown.add((state, at))
+        line = f"+{(_when(at) - created).total_seconds():.3f}s".ljust(10) + f"{label}: {state}"
+        if state in BAD and dep.get("error"):
+            line += f" ({dep['error']})"
+        click.echo(line, file=out)
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _report(rows: list[dict[str, Any]], as_json: bool, *, bad: set[str]) -> None:
