@@ -90,7 +90,8 @@ class CLIClient:
     @staticmethod
     def exchange_api_key(platform_url: str, api_key: str, ttl_minutes: int = 60) -> str:
         """Trade an org API key for a JWT access token (what ``flow-sdk login`` does)."""
-        return CLIClient._exchange(platform_url, api_key, ttl_minutes)["access_token"]
+        token: str = CLIClient._exchange(platform_url, api_key, ttl_minutes)["access_token"]
+        return token
 
     @staticmethod
     def _exchange(

@@ -6,12 +6,12 @@ import re
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..store.tables import Component
-from .errors import Conflict, NotFound, Unprocessable, field_error
+from .errors import NotFound, Unprocessable, field_error
 from .ids import parse_id
+from .persist import commit_or_conflict
 
 COMPONENT_TYPES = frozenset(
     {
@@ -128,11 +128,7 @@ def create_component(
         created_by=created_by,
     )
     session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"{component_type} {name} {version} already exists; components are immutable") from None
+    commit_or_conflict(session, f"{component_type} {name} {version} already exists; components are immutable")
     return row
 
 

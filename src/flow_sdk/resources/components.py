@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from ._resource import Resource
@@ -24,6 +25,6 @@ class ComponentsNamespace(Resource):
         )
         return result
 
-    def versions(self, name: str) -> list[dict[str, Any]]:
+    def versions(self, name: str) -> builtins.list[dict[str, Any]]:
         """Every version of the named component, oldest first in semantic-version order."""
         return self.list(name=name)
