@@ -5,15 +5,14 @@ writes one JSON result to the file descriptor that was stdout; the code block's 
 output goes to stderr, so nothing it prints can forge a result. Standard library only.
 """
 
-import asyncio
-import inspect
 import json
 import os
 import resource
 import signal
 import sys
-import traceback
 import types
+
+# asyncio, inspect and traceback cost tens of milliseconds to import: only on demand.
 
 
 def _limit(kind: int, value: int) -> None:
@@ -34,6 +33,8 @@ def _apply_limits(limits: dict) -> None:
 
 
 def _where(exc: BaseException, filename: str) -> str:
+    import traceback
+
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename == filename:
             return f" (line {frame.lineno})"
@@ -71,7 +72,9 @@ def run(job: dict) -> dict:
     try:
         takes_request = _takes_an_argument(fn)
         result = fn({}) if takes_request else fn()
-        if inspect.isawaitable(result):
+        if hasattr(result, "__await__"):
+            import asyncio
+
             result = asyncio.run(_await(result))
     except BaseException as exc:  # noqa: BLE001
         call = f"{entrypoint}({{}})" if takes_request else f"{entrypoint}()"
@@ -96,6 +99,11 @@ async def _await(awaitable):  # type: ignore[no-untyped-def]
 
 
 def _takes_an_argument(fn) -> bool:  # type: ignore[no-untyped-def]
+    code = getattr(fn, "__code__", None)
+    if code is not None and not hasattr(fn, "__self__"):
+        return code.co_argcount > 0 or bool(code.co_flags & 0x04)  # 0x04: CO_VARARGS
+    import inspect
+
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):

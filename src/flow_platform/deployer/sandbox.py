@@ -43,6 +43,59 @@ class ProbeResult:
 Tracker = Callable[[subprocess.Popen[bytes] | None], None]
 
 
+class Spare:
+    """A probe interpreter that has started and waits on stdin for its one job."""
+
+    def __init__(self) -> None:
+        self._workdir = tempfile.TemporaryDirectory(prefix="flow-probe-")
+        workdir = self._workdir.name
+        env = {"PATH": os.defpath, "HOME": workdir, "TMPDIR": workdir, "LC_ALL": "C.UTF-8"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(PROBE)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=workdir,
+            env=env,
+            start_new_session=True,
+        )
+
+    def discard(self) -> None:
+        _kill_group(self.proc)
+        if self.proc.poll() is None:
+            self.proc.wait(5)
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        self._workdir.cleanup()
+
+
+class WarmProbes:
+    """Keeps one probe interpreter started ahead of need, so a probe skips Python's start-up.
+
+    Every job still gets a fresh process of its own: a spare is used once, then discarded.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._spare: Spare | None = None
+        self._closed = False
+
+    def take(self) -> Spare:
+        with self._lock:
+            spare, self._spare = self._spare, None
+            if not self._closed:
+                self._spare = Spare()  # starts now, in parallel with the job it waits behind
+        return spare or Spare()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.discard()
+
+
 def run_probe(
     mode: str,
     source: str,
@@ -51,6 +104,7 @@ def run_probe(
     filename: str = "<codeblock>",
     limits: Limits | None = None,
     track: Tracker | None = None,
+    warm: WarmProbes | None = None,
 ) -> ProbeResult:
     """``mode`` is "build" (compile, import, find the entrypoint) or "validate" (also call it)."""
     limits = limits or Limits()
@@ -67,28 +121,19 @@ def run_probe(
             "open_files": limits.open_files,
         },
     }
-    with tempfile.TemporaryDirectory(prefix="flow-probe-") as workdir:
-        env = {"PATH": os.defpath, "HOME": workdir, "TMPDIR": workdir, "LC_ALL": "C.UTF-8"}
-        proc = subprocess.Popen(
-            [sys.executable, "-I", str(PROBE)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=workdir,
-            env=env,
-            start_new_session=True,
-        )
+    spare = warm.take() if warm is not None else Spare()
+    proc = spare.proc
+    if track is not None:
+        track(proc)
+    timer = threading.Timer(limits.wall_seconds, _kill_group, (proc,))
+    timer.start()
+    try:
+        out, err = proc.communicate(json.dumps(job).encode())
+    finally:
+        timer.cancel()
         if track is not None:
-            track(proc)
-        timer = threading.Timer(limits.wall_seconds, _kill_group, (proc,))
-        timer.start()
-        try:
-            out, err = proc.communicate(json.dumps(job).encode())
-        finally:
-            timer.cancel()
-            _kill_group(proc)  # whatever the code block left running dies with the probe
-            if track is not None:
-                track(None)
+            track(None)
+        spare.discard()  # whatever the code block left running dies with the probe
     output = err.decode("utf-8", "replace")[-2000:]
     if proc.returncode in (-signal.SIGKILL, -signal.SIGXCPU, -signal.SIGALRM) and not out:
         return ProbeResult(False, "timeout", f"timed out after {limits.wall_seconds:g} s", output)

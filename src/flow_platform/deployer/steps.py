@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..store.tables import Component, Deployment, Ring
-from .sandbox import Limits, ProbeResult, Tracker, run_probe
+from .sandbox import Limits, ProbeResult, Tracker, WarmProbes, run_probe
 
 
 @dataclass(frozen=True)
@@ -60,18 +61,25 @@ class Job:
         )
 
 
-def _probe(job: Job, mode: str, limits: Limits, track: Tracker | None) -> ProbeResult:
-    assert job.source is not None
-    filename = f"<codeblock {job.name} {job.version}>"
-    return run_probe(mode, job.source, job.entrypoint, filename=filename, limits=limits, track=track)
+# Runs one sandbox probe ("build" or "validate") for a job; the deployer supplies it.
+Probe = Callable[[str, Job], ProbeResult]
 
 
-def build(session: Session, job: Job, limits: Limits, track: Tracker | None = None) -> Outcome:
+def sandbox_probe(limits: Limits, track: Tracker | None = None, warm: WarmProbes | None = None) -> Probe:
+    def probe(mode: str, job: Job) -> ProbeResult:
+        assert job.source is not None
+        filename = f"<codeblock {job.name} {job.version}>"
+        return run_probe(mode, job.source, job.entrypoint, filename=filename, limits=limits, track=track, warm=warm)
+
+    return probe
+
+
+def build(session: Session, job: Job, probe: Probe) -> Outcome:
     """building: compile and import a code block in the sandbox; check a workflow's steps."""
     if job.component_type == "codeblock":
         if not job.source or not job.source.strip():
             return Outcome(False, f"{job.label} has no source to build: publish a version that includes 'source'")
-        result = _probe(job, "build", limits, track)
+        result = probe("build", job)
         return Outcome(True) if result.ok else Outcome(False, f"{job.label}: {result.error}")
     if job.component_type == "workflow":
         return _check_steps(session, job)
@@ -94,10 +102,10 @@ def deploy(session: Session, job: Job) -> dict[str, Any]:
     return {"sha256": digest}
 
 
-def validate(session: Session, job: Job, limits: Limits, track: Tracker | None = None) -> Outcome:
+def validate(session: Session, job: Job, probe: Probe) -> Outcome:
     """validating: smoke-run the entrypoint with an empty request; re-check a workflow's steps."""
     if job.component_type == "codeblock":
-        result = _probe(job, "validate", limits, track)
+        result = probe("validate", job)
         return Outcome(True) if result.ok else Outcome(False, f"{job.label}: {result.error}")
     if job.component_type == "workflow":
         return _check_steps(session, job)

@@ -29,7 +29,7 @@ from ..domain.deployments import IN_FLIGHT, lease, transition
 from ..store.base import utcnow
 from ..store.tables import Deployment, Ring
 from . import steps
-from .sandbox import Limits, kill
+from .sandbox import Limits, WarmProbes, kill
 
 log = logging.getLogger("flow_platform.deployer")
 
@@ -55,6 +55,7 @@ class Deployer:
         self._lock = threading.Lock()
         self._running: set[str] = set()
         self._probes: dict[str, subprocess.Popen[bytes]] = {}
+        self._warm = WarmProbes()
         self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="deployer-job")
         self._thread = threading.Thread(target=self._loop, name="deployer", daemon=True)
 
@@ -76,6 +77,7 @@ class Deployer:
             kill(proc)
         self._thread.join(15)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._warm.close()
         try:
             with self.sessions() as session:
                 session.execute(
@@ -217,8 +219,7 @@ class Deployer:
             self._wake.set()  # a slot is free
 
     def _advance(self, dep_id: str, status: str) -> None:
-        limits = self.options.limits
-        track = self._tracker(dep_id)
+        probe = steps.sandbox_probe(self.options.limits, self._tracker(dep_id), self._warm)
         if status == "rolling_back":
             self._finish_rollback(dep_id)
             return
@@ -226,7 +227,7 @@ class Deployer:
             job = steps.Job.load(session, dep_id)
         if status == "building":
             with self.sessions() as session:
-                outcome = steps.build(session, job, limits, track)
+                outcome = steps.build(session, job, probe)
             if self._stopping.is_set():
                 return
             if not outcome.ok:
@@ -243,7 +244,7 @@ class Deployer:
             status = "validating"
         if status == "validating":
             with self.sessions() as session:
-                outcome = steps.validate(session, job, limits, track)
+                outcome = steps.validate(session, job, probe)
             if self._stopping.is_set():
                 return
             if not outcome.ok:

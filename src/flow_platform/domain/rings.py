@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..store.tables import Deployment, Ring
 from .errors import Conflict, NotFound, field_error
 from .ids import parse_id
+from .persist import commit_or_conflict
 
 PRODUCTION = "production"
 RING_NAME = re.compile(r"^[a-z][a-z0-9-]{0,99}$")
@@ -64,11 +64,7 @@ def create_ring(
         raise Conflict(f"position {position} is taken by ring {taken.name!r}")
     ring = Ring(workspace_id=workspace_id, name=name, position=position, description=description, built_in=False)
     session.add(ring)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"a ring named {name!r} already exists") from None
+    commit_or_conflict(session, f"a ring named {name!r} already exists")
     return ring
 
 
