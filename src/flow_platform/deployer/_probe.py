@@ -5,12 +5,18 @@ writes one JSON result to the file descriptor that was stdout; the code block's 
 output goes to stderr, so nothing it prints can forge a result. Standard library only.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import resource
 import signal
 import sys
 import types
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs milliseconds here
+if TYPE_CHECKING:
+    from typing import Any
 
 # asyncio, inspect and traceback cost tens of milliseconds to import: only on demand.
 
@@ -22,7 +28,7 @@ def _limit(kind: int, value: int) -> None:
     resource.setrlimit(kind, (value, hard if hard != resource.RLIM_INFINITY else value))
 
 
-def _apply_limits(limits: dict) -> None:
+def _apply_limits(limits: dict[str, float]) -> None:
     _limit(resource.RLIMIT_CPU, int(limits["cpu_seconds"]))
     _limit(resource.RLIMIT_AS, int(limits["memory_bytes"]))
     _limit(resource.RLIMIT_FSIZE, int(limits["file_bytes"]))
@@ -46,7 +52,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def run(job: dict) -> dict:
+def run(job: dict[str, Any]) -> dict[str, Any]:
     filename = job["filename"]
     entrypoint = job["entrypoint"]
     try:
@@ -94,7 +100,7 @@ def run(job: dict) -> dict:
     return {"ok": True}
 
 
-async def _await(awaitable):  # type: ignore[no-untyped-def]
+async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 

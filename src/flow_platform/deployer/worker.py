@@ -177,13 +177,13 @@ class Deployer:
                 ).rowcount  # type: ignore[attr-defined]
                 == 1
             )
-            attempts = session.scalar(select(Deployment.attempts).where(Deployment.id == dep_id)) if won else 0
+            attempts = (session.scalar(select(Deployment.attempts).where(Deployment.id == dep_id)) or 0) if won else 0
             session.commit()
         if not won:
             return
         if owner is not None:
             log.warning("deployment %s was left %s by %s; resuming it", dep_id, status, owner)
-        if status != "rolling_back" and (attempts or 0) > self.options.max_attempts:
+        if status != "rolling_back" and attempts > self.options.max_attempts:
             self._fail(
                 dep_id,
                 status,
