@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import click
@@ -27,7 +25,7 @@ def components() -> None:
 @click.option(
     "--source",
     "source_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, dir_okay=False),
     help="codeblock: a .py file with the code.",
 )
 @click.option("--entrypoint", help="codeblock: the function to call (default main).")
@@ -39,16 +37,19 @@ def components_create(
     name: str,
     version: str,
     description: str,
-    source_file: Path | None,
+    source_file: str | None,
     entrypoint: str | None,
     steps: tuple[str, ...],
     config_json: str | None,
     as_json: bool,
 ) -> None:
     """Publish a component version; components are immutable once published."""
+    import json
+    from pathlib import Path
+
     data: dict[str, Any] = {"name": name, "version": version, "description": description}
     if source_file is not None:
-        data["source"] = source_file.read_text(encoding="utf-8")
+        data["source"] = Path(source_file).read_text(encoding="utf-8")
     if entrypoint:
         data["entrypoint"] = entrypoint
     if steps:

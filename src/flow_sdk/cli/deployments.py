@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -14,6 +12,8 @@ from .output import emit, json_option
 from .rings import ring_id
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..cli_client import CLIClient
     from ..resources.deployments import _Deployments
 
@@ -49,6 +49,8 @@ def _follow(
     States can pass quicker than a poll, so they are read from the deployment's own
     ``timestamps`` rather than from what each poll happened to see.
     """
+    import time
+
     out = sys.stderr if as_json else sys.stdout
     shown: dict[str, set[tuple[str, str]]] = {d["id"]: set() for d in deployments}
     current = {d["id"]: d for d in deployments}
@@ -81,6 +83,8 @@ def _print_new_states(dep: dict[str, Any], shown: set[tuple[str, str]], out: Any
 
 
 def _when(value: str) -> datetime:
+    from datetime import datetime
+
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
