@@ -71,28 +71,44 @@ class Spare:
 
 
 class WarmProbes:
-    """Keeps one probe interpreter started ahead of need, so a probe skips Python's start-up.
+    """Keeps probe interpreters started ahead of need, so a probe skips Python's start-up.
 
+    Two spares, because a deployment takes two probes (build, then smoke run) a few
+    milliseconds apart: the second must not wait for the replacement of the first.
     Every job still gets a fresh process of its own: a spare is used once, then discarded.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, spares: int = 2) -> None:
         self._lock = threading.Lock()
-        self._spare: Spare | None = None
+        self._spares: list[Spare] = []
+        self._size = spares
         self._closed = False
 
     def take(self) -> Spare:
         with self._lock:
-            spare, self._spare = self._spare, None
-            if not self._closed:
-                self._spare = Spare()  # starts now, in parallel with the job it waits behind
+            spare = self._spares.pop(0) if self._spares else None
+        # Replace it off the caller's path: forking the platform process takes milliseconds.
+        threading.Thread(target=self._refill, name="probe-refill", daemon=True).start()
         return spare or Spare()
+
+    def _refill(self) -> None:
+        while True:
+            with self._lock:
+                if self._closed or len(self._spares) >= self._size:
+                    return
+            spare = Spare()
+            with self._lock:
+                if not self._closed and len(self._spares) < self._size:
+                    self._spares.append(spare)
+                    continue
+            spare.discard()
+            return
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            spare, self._spare = self._spare, None
-        if spare is not None:
+            spares, self._spares = self._spares, []
+        for spare in spares:
             spare.discard()
 
 
