@@ -155,3 +155,24 @@ def test_probe_runs_isolated_from_the_platform_environment(monkeypatch, tmp_path
 def test_output_of_the_code_block_is_kept_apart_from_the_result():
     result = run_probe("validate", "print('noise')\ndef main(request):\n    return None\n", "main")
     assert result.ok and "noise" in result.output
+
+
+def test_warm_spares_are_used_once_and_killed_on_close():
+    from flow_platform.deployer.sandbox import WarmProbes
+
+    warm = WarmProbes()
+    seen = []
+    for _ in range(3):
+        spare = warm.take()
+        seen.append(spare.proc.pid)
+        spare.discard()
+        assert spare.proc.returncode is not None
+    assert len(set(seen)) == 3
+    assert run_probe("validate", "def main():\n    return 1\n", "main", warm=warm).ok
+    deadline = time.monotonic() + 10
+    while len(warm._spares) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    spares = list(warm._spares)
+    assert len(spares) == 2
+    warm.close()
+    assert all(s.proc.poll() is not None for s in spares)
