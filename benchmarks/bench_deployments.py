@@ -67,7 +67,7 @@ def main() -> None:
         ],
         "deploy / bare",
         median_ms(d) / median_ms(b),
-        "<= 4 (two sandboxed interpreter starts + bookkeeping)",
+        "<= 4",
     )
 
 

@@ -47,7 +47,9 @@ def _router(kind: str, path: str) -> APIRouter:
     router = APIRouter(prefix=f"{PREFIX}/{path}", tags=[path])
 
     @router.post("", response_model=DeploymentsCreated, status_code=201)
-    def create(body: DeploymentCreate, scope: WorkspaceBuilder, session: SessionDep, request: Request):  # type: ignore[no-untyped-def]
+    def create(
+        body: DeploymentCreate, scope: WorkspaceBuilder, session: SessionDep, request: Request
+    ) -> DeploymentsCreated:
         assert scope.workspace_id is not None
         rows = deployments.create_deployments(
             session,
@@ -63,13 +65,13 @@ def _router(kind: str, path: str) -> APIRouter:
         return DeploymentsCreated(deployments=[public(r) for r in rows])
 
     @router.get("", response_model=Page[DeploymentPublic])
-    def read_all(  # type: ignore[no-untyped-def]
+    def read_all(
         scope: WorkspaceViewer,
         session: SessionDep,
         ring_id: str | None = None,
         component_id: str | None = None,
         status: str | None = None,
-    ):
+    ) -> Page[DeploymentPublic]:
         assert scope.workspace_id is not None
         rows = deployments.read_deployments(
             session, scope.workspace_id, kind=kind, ring_id=ring_id, component_id=component_id, status=status
@@ -77,12 +79,14 @@ def _router(kind: str, path: str) -> APIRouter:
         return Page(items=[public(r) for r in rows])
 
     @router.get("/{deployment_id}", response_model=DeploymentPublic)
-    def read_one(deployment_id: str, scope: WorkspaceViewer, session: SessionDep):  # type: ignore[no-untyped-def]
+    def read_one(deployment_id: str, scope: WorkspaceViewer, session: SessionDep) -> DeploymentPublic:
         assert scope.workspace_id is not None
         return public(deployments.read_deployment(session, scope.workspace_id, deployment_id, kind))
 
     @router.post("/{deployment_id}/rollback", response_model=DeploymentPublic, status_code=202)
-    def rollback(deployment_id: str, scope: WorkspaceBuilder, session: SessionDep, request: Request):  # type: ignore[no-untyped-def]
+    def rollback(
+        deployment_id: str, scope: WorkspaceBuilder, session: SessionDep, request: Request
+    ) -> DeploymentPublic:
         assert scope.workspace_id is not None
         deployments.read_deployment(session, scope.workspace_id, deployment_id, kind)
         row = deployments.rollback_deployment(session, scope.workspace_id, deployment_id, role=scope.role)
@@ -90,9 +94,9 @@ def _router(kind: str, path: str) -> APIRouter:
         return public(row)
 
     @router.post("/{deployment_id}/promote", response_model=DeploymentPublic, status_code=201)
-    def promote(  # type: ignore[no-untyped-def]
+    def promote(
         deployment_id: str, body: DeploymentPromote, scope: WorkspaceBuilder, session: SessionDep, request: Request
-    ):
+    ) -> DeploymentPublic:
         assert scope.workspace_id is not None
         deployments.read_deployment(session, scope.workspace_id, deployment_id, kind)
         row = deployments.promote_deployment(
