@@ -104,8 +104,39 @@ def deploy_code_block(w: Walk) -> None:
     w.sh("flow-sdk", "deployments", "list", "--ring", "dev")
 
 
+def connector_ddl(w: Walk) -> None:
+    heading("Preview, then execute, DDL on an embedded SQLite connector instance")
+    made = w.sh("flow-sdk", "connectors", "create", "--connector", "sqlite", "--name", "events-db", "--json")
+    instance_id = json.loads(made)["id"]
+    w.sh("flow-sdk", "ddl", instance_id, "--sql", "CREATE TABLE events (id TEXT, payload JSONB)")
+    w.python(
+        "the spec's Connector DDL snippet, verbatim but for the instance id",
+        f"""
+from flow_sdk.config import load_config
+from flow_sdk.cli_client import CLIClient
+client = CLIClient(load_config())
+# Preview DDL (dry run)
+preview = client.execute_ddl(
+    instance_id="{instance_id}",
+    sql="CREATE TABLE events (id TEXT, payload JSONB)",
+    confirm=False,
+)
+print(preview)  # Shows what would happen
+# Execute DDL for real
+result = client.execute_ddl(
+    instance_id="{instance_id}",
+    sql="CREATE TABLE events (id TEXT, payload JSONB)",
+    confirm=True,
+    reason="Setting up event storage",
+)
+print(result["outcome"], result["objects_changed"])  # not in the spec: show the result
+""",
+    )
+    w.sh("flow-sdk", "ddl", instance_id, "--sql", "ALTER TABLE events DROP COLUMN payload")
+
+
 # Later features append their walkthrough steps here, in order.
-STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client, deploy_code_block]
+STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client, deploy_code_block, connector_ddl]
 
 
 def main() -> int:

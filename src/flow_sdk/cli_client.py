@@ -32,6 +32,7 @@ from ._urls import API_PREFIX, normalize_platform_url
 from .config import FlowConfig, load_config
 from .resources.api_keys import APIKeysNamespace
 from .resources.components import ComponentsNamespace
+from .resources.connector_instances import ConnectorInstancesNamespace
 from .resources.deployments import ComponentDeploymentsNamespace, WorkflowDeploymentsNamespace
 from .resources.rings import CLIRingsNamespace
 
@@ -139,6 +140,23 @@ class CLIClient:
         """Publish a component to the catalog; returns it with its ``id``."""
         return self.components.create(component_type, data)
 
+    # -- connector DDL ---------------------------------------------------------------
+    def execute_ddl(
+        self, instance_id: str, sql: str, confirm: bool = False, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Preview (``confirm=False``, changes nothing) or execute one DDL statement.
+
+        Executing needs a non-empty ``reason``; refused statements raise
+        ``CLIValidationError`` with code ``DDL_NOT_ALLOWED``. A statement that fails
+        comes back with ``outcome == "failed"`` and its ``error``, not as an exception.
+        """
+        path = self._ws_path(f"/connector-instances/{_seg(instance_id)}/ddl")
+        body = {"sql": sql, "confirm": confirm, "reason": reason}
+        # The server bounds the call (the instance's lock and statement timeouts, for
+        # the preview and then the execution), which may outlast the client's default.
+        result: dict[str, Any] = self._request("POST", path, json=body, timeout=_DDL_TIMEOUT_SECONDS)
+        return result
+
     # -- namespaces ----------------------------------------------------------------
     @cached_property
     def api_keys(self) -> APIKeysNamespace:
@@ -147,6 +165,10 @@ class CLIClient:
     @cached_property
     def components(self) -> ComponentsNamespace:
         return ComponentsNamespace(self)
+
+    @cached_property
+    def connector_instances(self) -> ConnectorInstancesNamespace:
+        return ConnectorInstancesNamespace(self)
 
     # -- deployments ---------------------------------------------------------------
     @cached_property
@@ -182,6 +204,9 @@ class CLIClient:
         body = self._request("GET", path, params=params)
         items: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
         return items
+
+
+_DDL_TIMEOUT_SECONDS = 600.0
 
 
 def _seg(value: str) -> str:

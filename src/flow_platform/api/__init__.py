@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, components, deployments, orgs, rings, system
+from . import api_keys, auth, components, connector_instances, deployments, orgs, rings, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -13,4 +13,5 @@ ROUTERS: list[APIRouter] = [
     rings.router,
     deployments.component_router,
     deployments.workflow_router,
+    connector_instances.router,
 ]
