@@ -72,3 +72,32 @@ def test_platform_killed_mid_deployment_resumes_it(own_platform, sig, state, sou
     with own_platform.session() as session:
         row = session.get(Deployment, dep["id"])
         assert row.worker_id is None and row.lease_until is None
+
+
+def test_two_platform_processes_on_one_database_apply_each_deployment_once(backend, tmp_path):
+    from flow_platform.store.tables import Deployment
+
+    with scratch_pg_database("flow_pair") if backend else nullcontext(None) as url:
+        # SQLite: one data dir, so one database file; PostgreSQL: one database.
+        first = RunningPlatform(tmp_path / "a", url, "pair")
+        second = RunningPlatform(tmp_path / ("a" if url is None else "b"), url, "pair")
+        second.secret_key = first.secret_key
+        first.start()
+        second.start()
+        try:
+            with _client(first) as client:
+                components = [codeblock(client, SLOW_IMPORT.replace("2", "0.2")) for _ in range(6)]
+                created = client.component_deployments.create(
+                    {
+                        "ring_id": client.rings.resolve("dev"),
+                        "components": [{"component_id": c["id"], "component_type": "codeblock"} for c in components],
+                    }
+                )["deployments"]
+                done = [wait_for(client.component_deployments, d["id"], FINAL) for d in created]
+            assert [d["status"] for d in done] == ["active"] * 6
+            assert [d["attempts"] for d in done] == [1] * 6  # claimed once each, by one of the two
+            with first.session() as session:
+                assert session.query(Deployment).filter(Deployment.status != "active").count() == 0
+        finally:
+            second.close()
+            first.close()
