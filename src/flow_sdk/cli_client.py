@@ -46,6 +46,7 @@ __all__ = [
     "CLINotFoundError",
     "CLIPermissionError",
     "CLIRateLimitError",
+    "CLIRingsNamespace",
     "CLIServerError",
     "CLITimeoutError",
     "CLIValidationError",
