@@ -83,7 +83,7 @@ def test_out_of_order_promotion_is_refused_on_the_command_line(run, tmp_path):
     )
     created = json.loads(
         run("deployments", "create", "--ring", "dev", "--component", component["id"], "--wait", "--json").stdout
-    )
+    )["deployments"][0]
     refused = run("deployments", "promote", created["id"], "--to", "production", ok=False)
     assert refused.exit_code == 1 and "PROMOTION_OUT_OF_ORDER" in refused.output
 
@@ -102,7 +102,7 @@ def test_workflow_deploys_through_the_same_command(run, tmp_path):
     run("deployments", "create", "--ring", "dev", "--component", step["id"], "--wait")
     done = json.loads(
         run("deployments", "create", "--ring", "dev", "--component", flow["id"], "--wait", "--json").stdout
-    )
+    )["deployments"][0]
     assert (done["component_type"], done["status"]) == ("workflow", "active")
     assert json.loads(run("deployments", "status", done["id"], "--json").output)["id"] == done["id"]
     kinds = {d["component_type"] for d in json.loads(run("deployments", "list", "--json").output)}

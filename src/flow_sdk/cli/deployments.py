@@ -88,10 +88,11 @@ def _when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _report(rows: list[dict[str, Any]], as_json: bool, *, bad: set[str]) -> None:
+def _report(rows: list[dict[str, Any]], as_json: bool, *, bad: set[str], many: bool = False) -> None:
+    """JSON like the command without --wait would print; exit 1 if any ended in ``bad``."""
     failed = [d for d in rows if d["status"] in bad]
     if as_json:
-        emit(rows[0] if len(rows) == 1 else {"deployments": rows}, True)
+        emit({"deployments": rows} if many else rows[0], True)
     for dep in failed:
         click.secho(
             f"error: deployment {dep['id']} ended {dep['status']}: {dep.get('error') or 'no reason given'}",
@@ -135,7 +136,7 @@ def deployments_create(
     if not wait:
         emit({"deployments": created} if as_json else created, as_json, columns=COLUMNS)
         return
-    _report(_follow(client, created, timeout=timeout, as_json=as_json, done=SETTLED), as_json, bad=BAD)
+    _report(_follow(client, created, timeout=timeout, as_json=as_json, done=SETTLED), as_json, bad=BAD, many=True)
 
 
 @deployments.command("status")
