@@ -3,7 +3,9 @@
 Each probe is a fresh ``python -I`` (no user site, no PYTHON* variables, no current
 folder on the path) in an empty temporary folder with a scrubbed environment, its own
 session (so a timeout kills everything it started) and rlimits on CPU, memory, file
-size and open files, set by the probe before the code block runs.
+size and open files, set by the probe before the code block runs. Where the kernel
+has Landlock, the probe also confines itself: read-only access to the interpreter and
+its libraries, its working folder writable, no signals to processes outside it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class ProbeResult:
     stage: str = ""  # syntax | import | entrypoint | run | timeout | crash
     error: str = ""
     output: str = ""  # what the code block printed, truncated
+    confined: bool = False  # whether Landlock rules applied (see _probe.py)
 
 
 # Lets the deployer kill running probes when the platform stops.
@@ -158,7 +161,9 @@ def run_probe(
     except ValueError:
         last = output.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
         return ProbeResult(False, "crash", f"the sandbox process died: {last[0]}", output)
-    return ProbeResult(bool(result.get("ok")), result.get("stage", ""), result.get("error", ""), output)
+    return ProbeResult(
+        bool(result.get("ok")), result.get("stage", ""), result.get("error", ""), output, bool(result.get("confined"))
+    )
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -176,3 +176,21 @@ def test_warm_spares_are_used_once_and_killed_on_close():
     assert len(spares) == 2
     warm.close()
     assert all(s.proc.poll() is not None for s in spares)
+
+
+def test_confined_probe_cannot_read_platform_files_or_signal_the_platform(tmp_path):
+    secret = tmp_path / "secret.key"
+    secret.write_text("s3cret")
+    probe = run_probe("build", "def main():\n    return 1\n", "main")
+    if not probe.confined:
+        pytest.skip("this kernel has no Landlock; the probe runs with rlimits only")
+    for source, cause in [
+        (f"open({str(secret)!r}).read()\n", "PermissionError: [Errno 13]"),
+        ("open('/proc/1/environ').read()\n", "PermissionError: [Errno 13]"),
+        ("import os\nos.kill(os.getppid(), 0)\n", "PermissionError: [Errno 1]"),
+    ]:
+        result = run_probe("build", source, "main")
+        assert (result.ok, result.stage) == (False, "import"), source
+        assert cause in result.error
+    allowed = "import asyncio, ssl, subprocess, tempfile\nopen('scratch.txt', 'w').write('x')\ntempfile.mkstemp()\n"
+    assert run_probe("validate", allowed + "def main():\n    return 1\n", "main").ok
