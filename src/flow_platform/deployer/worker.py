@@ -98,6 +98,8 @@ class Deployer:
                 if time.monotonic() - last_sweep >= self.options.sweep_seconds:
                     self._sweep()
                     last_sweep = time.monotonic()
+                else:
+                    self._sweep(requested_only=True)
                 self._claim_queued()
             except Exception:
                 log.exception("deployer pass failed; retrying at the next poll")
@@ -136,15 +138,20 @@ class Deployer:
                 free -= 1
                 self._submit(dep_id, "building")
 
-    def _sweep(self) -> None:
-        """Take over rows in flight whose worker is gone; pick up requested rollbacks."""
+    def _sweep(self, *, requested_only: bool = False) -> None:
+        """Take over rows in flight whose worker is gone, and pick up requested rollbacks.
+
+        ``requested_only`` looks just for rollbacks nobody holds yet: cheap enough for
+        every pass, so a rollback does not wait for the next full sweep.
+        """
         now = utcnow()
+        stmt = select(Deployment.id, Deployment.status, Deployment.worker_id, Deployment.lease_until)
+        if requested_only:
+            stmt = stmt.where(Deployment.status == "rolling_back", Deployment.worker_id.is_(None))
+        else:
+            stmt = stmt.where(Deployment.status.in_(IN_FLIGHT))
         with self.sessions() as session:
-            rows = session.execute(
-                select(Deployment.id, Deployment.status, Deployment.worker_id, Deployment.lease_until).where(
-                    Deployment.status.in_(IN_FLIGHT)
-                )
-            ).all()
+            rows = session.execute(stmt).all()
         for dep_id, status, owner, until in rows:
             with self._lock:
                 mine = dep_id in self._running
