@@ -6,12 +6,14 @@ from fastapi import APIRouter, Request
 
 from ..domain import deployments
 from ..domain.deployments import timestamps
-from ..schemas.common import Page
+from ..schemas.common import ErrorBody, Page
 from ..schemas.deployments import DeploymentCreate, DeploymentPromote, DeploymentPublic, DeploymentsCreated
 from ..store.tables import Deployment
 from .deps import SessionDep, WorkspaceBuilder, WorkspaceViewer
 
 PREFIX = "/api/v1/orgs/{org_id}/workspaces/{workspace_id}"
+_DENIED = {403: {"model": ErrorBody, "description": "A viewer; or not an admin, and the ring is production."}}
+_CONFLICT = {409: {"model": ErrorBody, "description": "The deployment is not in a state that allows this."}}
 
 
 def public(row: Deployment) -> DeploymentPublic:
@@ -46,10 +48,11 @@ def _wake_deployer(request: Request) -> None:
 def _router(kind: str, path: str) -> APIRouter:
     router = APIRouter(prefix=f"{PREFIX}/{path}", tags=[path])
 
-    @router.post("", response_model=DeploymentsCreated, status_code=201)
+    @router.post("", response_model=DeploymentsCreated, status_code=201, responses=_DENIED)
     def create(
         body: DeploymentCreate, scope: WorkspaceBuilder, session: SessionDep, request: Request
     ) -> DeploymentsCreated:
+        """Queue one deployment per listed component; the deployer takes each to active or failed."""
         assert scope.workspace_id is not None
         rows = deployments.create_deployments(
             session,
@@ -83,20 +86,38 @@ def _router(kind: str, path: str) -> APIRouter:
         assert scope.workspace_id is not None
         return public(deployments.read_deployment(session, scope.workspace_id, deployment_id, kind))
 
-    @router.post("/{deployment_id}/rollback", response_model=DeploymentPublic, status_code=202)
+    @router.post(
+        "/{deployment_id}/rollback",
+        response_model=DeploymentPublic,
+        status_code=202,
+        responses={**_DENIED, **_CONFLICT},
+    )
     def rollback(
         deployment_id: str, scope: WorkspaceBuilder, session: SessionDep, request: Request
     ) -> DeploymentPublic:
+        """Roll an active deployment back (``rolling_back``); the one it superseded is re-activated."""
         assert scope.workspace_id is not None
         deployments.read_deployment(session, scope.workspace_id, deployment_id, kind)
         row = deployments.rollback_deployment(session, scope.workspace_id, deployment_id, role=scope.role)
         _wake_deployer(request)
         return public(row)
 
-    @router.post("/{deployment_id}/promote", response_model=DeploymentPublic, status_code=201)
+    @router.post(
+        "/{deployment_id}/promote",
+        response_model=DeploymentPublic,
+        status_code=201,
+        responses={
+            **_DENIED,
+            409: {
+                "model": ErrorBody,
+                "description": "PROMOTION_OUT_OF_ORDER (not the next ring), or CONFLICT (the source is not active).",
+            },
+        },
+    )
     def promote(
         deployment_id: str, body: DeploymentPromote, scope: WorkspaceBuilder, session: SessionDep, request: Request
     ) -> DeploymentPublic:
+        """Deploy the same component version to the next ring in promotion order."""
         assert scope.workspace_id is not None
         deployments.read_deployment(session, scope.workspace_id, deployment_id, kind)
         row = deployments.promote_deployment(

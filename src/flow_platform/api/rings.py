@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..domain import rings
-from ..schemas.common import Page
+from ..schemas.common import ErrorBody, Page
 from ..schemas.rings import RingCreate, RingPublic
 from .deps import SessionDep, WorkspaceAdmin, WorkspaceViewer
 
@@ -39,7 +39,11 @@ def read_ring(ring_id: str, scope: WorkspaceViewer, session: SessionDep) -> Ring
     return RingPublic.model_validate(rings.read_ring(session, scope.workspace_id, ring_id))
 
 
-@router.delete("/{ring_id}", response_model=RingPublic)
+@router.delete(
+    "/{ring_id}",
+    response_model=RingPublic,
+    responses={409: {"model": ErrorBody, "description": "A built-in ring, or one with deployments in it."}},
+)
 def delete_ring(ring_id: str, scope: WorkspaceAdmin, session: SessionDep) -> RingPublic:
     assert scope.workspace_id is not None
     return RingPublic.model_validate(rings.delete_ring(session, scope.workspace_id, ring_id))
