@@ -12,7 +12,7 @@ import pytest
 from flow_platform.deployer.sandbox import Limits, run_probe
 from flow_platform.deployer.worker import Deployer, DeployerOptions
 from flow_platform.domain.components import create_component
-from flow_platform.domain.deployments import create_deployments, transition
+from flow_platform.domain.deployments import create_deployments, lease, transition
 from flow_platform.domain.rings import read_ring_by_name
 from flow_platform.domain.roles import Role
 from flow_platform.domain.tenancy import bootstrap
@@ -194,3 +194,72 @@ def test_confined_probe_cannot_read_platform_files_or_signal_the_platform(tmp_pa
         assert cause in result.error
     allowed = "import asyncio, ssl, subprocess, tempfile\nopen('scratch.txt', 'w').write('x')\ntempfile.mkstemp()\n"
     assert run_probe("validate", allowed + "def main():\n    return 1\n", "main").ok
+
+
+def _strand(platform: Platform, dep_id: str, **values: object) -> None:
+    """Leave a deployment as a worker that died would have left it."""
+    from sqlalchemy import update
+
+    with platform.sessions() as session:
+        session.execute(update(Deployment).where(Deployment.id == dep_id).values(**values))
+        session.commit()
+
+
+def _settle(platform: Platform, dep_id: str) -> Deployment:
+    options = DeployerOptions(poll_seconds=0.05, sweep_seconds=0.1)
+    deployer = Deployer(platform.sessions, options)
+    deployer.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with platform.sessions() as session:
+                row = session.get_one(Deployment, dep_id)
+            if row.status in ("active", "failed", "rolled_back", "superseded"):
+                return row
+            assert time.monotonic() < deadline, row.status
+            time.sleep(0.05)
+    finally:
+        deployer.stop()
+
+
+def test_a_dead_local_worker_is_detected_by_its_pid(store):
+    import socket
+
+    platform, ws, dev, key = store
+    (dep_id,) = _queue(platform, ws, dev, key, 1)
+    # Beyond the kernel's largest pid, so certainly not a live process; the lease is still good.
+    owner = f"{socket.gethostname()}/{2**22 + 1}/dead"
+    _strand(platform, dep_id, status="validating", worker_id=owner, lease_until=lease(600), attempts=1)
+    row = _settle(platform, dep_id)
+    assert (row.status, row.attempts) == ("active", 2)
+
+
+def test_an_expired_lease_of_another_host_is_taken_over(store):
+    platform, ws, dev, key = store
+    (dep_id,) = _queue(platform, ws, dev, key, 1)
+    _strand(platform, dep_id, status="building", worker_id="elsewhere/1/x", lease_until=lease(-1), attempts=1)
+    assert _settle(platform, dep_id).status == "active"
+
+
+def test_a_live_lease_of_another_host_is_left_alone(store):
+    platform, ws, dev, key = store
+    (dep_id,) = _queue(platform, ws, dev, key, 1)
+    _strand(platform, dep_id, status="building", worker_id="elsewhere/1/x", lease_until=lease(600), attempts=1)
+    deployer = Deployer(platform.sessions, DeployerOptions(poll_seconds=0.05, sweep_seconds=0.05))
+    deployer.start()
+    try:
+        time.sleep(0.5)  # several sweeps; nothing may change
+    finally:
+        deployer.stop()
+    with platform.sessions() as session:
+        row = session.get_one(Deployment, dep_id)
+    assert (row.status, row.worker_id, row.attempts) == ("building", "elsewhere/1/x", 1)
+
+
+def test_a_deployment_whose_workers_keep_dying_fails(store):
+    platform, ws, dev, key = store
+    (dep_id,) = _queue(platform, ws, dev, key, 1)
+    _strand(platform, dep_id, status="building", worker_id="elsewhere/1/x", lease_until=lease(-1), attempts=3)
+    row = _settle(platform, dep_id)
+    assert row.status == "failed"
+    assert row.error == "gave up after 3 attempts: the platform stopped each time while it was building"
