@@ -38,7 +38,6 @@ STATES = (
     "rolled_back",
     "superseded",
 )
-FINAL_STATES = frozenset({"failed", "rolled_back", "superseded"})
 # States a deployer works in; a row left in one of them by a dead worker is resumed.
 IN_FLIGHT = ("building", "deploying", "validating", "rolling_back")
 KINDS = {"component": "component deployment", "workflow": "workflow deployment"}

@@ -10,19 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..base import Base, IdMixin, UTCDateTime
 
-# Each state's entry time has its own column, so a compare-and-set UPDATE can stamp it.
-STATE_COLUMNS = (
-    "queued",
-    "building",
-    "deploying",
-    "validating",
-    "active",
-    "failed",
-    "rolling_back",
-    "rolled_back",
-    "superseded",
-)
-
 
 class Deployment(IdMixin, Base):
     __tablename__ = "deployments"
@@ -53,6 +40,8 @@ class Deployment(IdMixin, Base):
     worker_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the deployment last entered each state: one column per state, so that the
+    # compare-and-set UPDATE of a transition can stamp its own time.
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     building_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deploying_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
