@@ -88,6 +88,22 @@ except CLINotFoundError as e:
     )
 
 
+def deploy_code_block(w: Walk) -> None:
+    heading("Publish a code block and deploy it to the dev ring")
+    source = w.tmp / "hello.py"
+    source.write_text("def main(request):\n    return {'hello': request.get('name', 'world')}\n")
+    print(f"$ cat {source.name}\n{source.read_text().rstrip()}")
+    w.sh("flow-sdk", "rings", "list")
+    created = w.sh(
+        "flow-sdk", "components", "create", "--name", "hello", "--version", "1.0.0", "--source", str(source), "--json",
+        show=False,
+    )  # fmt: skip
+    component_id = json.loads(created)["id"]
+    print(f"published component {component_id}")
+    w.sh("flow-sdk", "deployments", "create", "--ring", "dev", "--component", component_id, "--wait")
+    w.sh("flow-sdk", "deployments", "list", "--ring", "dev")
+
+
 def connector_ddl(w: Walk) -> None:
     heading("Preview, then execute, DDL on an embedded SQLite connector instance")
     made = w.sh("flow-sdk", "connectors", "create", "--connector", "sqlite", "--name", "events-db", "--json")
@@ -120,7 +136,7 @@ print(result["outcome"], result["objects_changed"])  # not in the spec: show the
 
 
 # Later features append their walkthrough steps here, in order.
-STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client, connector_ddl]
+STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client, deploy_code_block, connector_ddl]
 
 
 def main() -> int:

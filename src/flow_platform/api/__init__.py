@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, components, connector_instances, orgs, system
+from . import api_keys, auth, components, connector_instances, deployments, orgs, rings, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -10,5 +10,8 @@ ROUTERS: list[APIRouter] = [
     orgs.router,
     api_keys.router,
     components.router,
+    rings.router,
+    deployments.component_router,
+    deployments.workflow_router,
     connector_instances.router,
 ]
