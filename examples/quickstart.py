@@ -88,6 +88,22 @@ except CLINotFoundError as e:
     )
 
 
+def deploy_code_block(w: Walk) -> None:
+    heading("Publish a code block and deploy it to the dev ring")
+    source = w.tmp / "hello.py"
+    source.write_text("def main(request):\n    return {'hello': request.get('name', 'world')}\n")
+    print(f"$ cat {source.name}\n{source.read_text().rstrip()}")
+    w.sh("flow-sdk", "rings", "list")
+    created = w.sh(
+        "flow-sdk", "components", "create", "--name", "hello", "--version", "1.0.0", "--source", str(source), "--json",
+        show=False,
+    )  # fmt: skip
+    component_id = json.loads(created)["id"]
+    print(f"published component {component_id}")
+    w.sh("flow-sdk", "deployments", "create", "--ring", "dev", "--component", component_id, "--wait")
+    w.sh("flow-sdk", "deployments", "list", "--ring", "dev")
+
+
 def hosted_service(w: Walk) -> None:
     heading("Host a service with /health and /analyze, publish it and call it")
     (w.tmp / "health.py").write_text('def main(request):\n    return {"status": "ok"}\n')
@@ -197,7 +213,13 @@ print(result["outcome"], result["objects_changed"])  # not in the spec: show the
 
 
 # Later features append their walkthrough steps here, in order.
-STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client, hosted_service, connector_ddl]
+STEPS: list[Callable[[Walk], None]] = [
+    bootstrap_and_login,
+    python_client,
+    deploy_code_block,
+    hosted_service,
+    connector_ddl,
+]
 
 
 def main() -> int:

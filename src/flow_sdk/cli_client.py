@@ -33,9 +33,11 @@ from .config import FlowConfig, load_config
 from .resources.api_keys import APIKeysNamespace
 from .resources.components import ComponentsNamespace
 from .resources.connector_instances import ConnectorInstancesNamespace
+from .resources.deployments import ComponentDeploymentsNamespace, WorkflowDeploymentsNamespace
 from .resources.hosted_services import HostedServicesNamespace
 from .resources.invoke import gateway_path
 from .resources.jobs import JobsNamespace
+from .resources.rings import CLIRingsNamespace
 
 __all__ = [
     "CLIAuthenticationError",
@@ -47,6 +49,7 @@ __all__ = [
     "CLINotFoundError",
     "CLIPermissionError",
     "CLIRateLimitError",
+    "CLIRingsNamespace",
     "CLIServerError",
     "CLITimeoutError",
     "CLIValidationError",
@@ -196,6 +199,19 @@ class CLIClient:
     @cached_property
     def connector_instances(self) -> ConnectorInstancesNamespace:
         return ConnectorInstancesNamespace(self)
+
+    # -- deployments ---------------------------------------------------------------
+    @cached_property
+    def rings(self) -> CLIRingsNamespace:
+        return CLIRingsNamespace(self)
+
+    @cached_property
+    def component_deployments(self) -> ComponentDeploymentsNamespace:
+        return ComponentDeploymentsNamespace(self)
+
+    @cached_property
+    def workflow_deployments(self) -> WorkflowDeploymentsNamespace:
+        return WorkflowDeploymentsNamespace(self)
 
     # -- plumbing shared by the namespaces -----------------------------------------
     def _org_path(self, suffix: str = "") -> str:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, components, connector_instances, orgs, services, system
+from . import api_keys, auth, components, connector_instances, deployments, orgs, rings, services, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -11,5 +11,8 @@ ROUTERS: list[APIRouter] = [
     api_keys.router,
     components.router,
     services.router,
+    rings.router,
+    deployments.component_router,
+    deployments.workflow_router,
     connector_instances.router,
 ]

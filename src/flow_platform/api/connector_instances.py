@@ -58,20 +58,14 @@ def create_connector_instance(
 
 
 @router.get("", response_model=Page[ConnectorInstancePublic])
-def read_connector_instances(
-    scope: WorkspaceViewer, session: SessionDep
-) -> Page[ConnectorInstancePublic]:
+def read_connector_instances(scope: WorkspaceViewer, session: SessionDep) -> Page[ConnectorInstancePublic]:
     rows = connector_instances.read_connector_instances(session, scope.workspace_id or "")
     return Page(items=[_public(r) for r in rows])
 
 
 @router.get("/{instance_id}", response_model=ConnectorInstancePublic)
-def read_connector_instance(
-    instance_id: str, scope: WorkspaceViewer, session: SessionDep
-) -> ConnectorInstancePublic:
-    row = connector_instances.read_connector_instance(
-        session, scope.workspace_id or "", instance_id
-    )
+def read_connector_instance(instance_id: str, scope: WorkspaceViewer, session: SessionDep) -> ConnectorInstancePublic:
+    row = connector_instances.read_connector_instance(session, scope.workspace_id or "", instance_id)
     return _public(row)
 
 
@@ -80,9 +74,7 @@ def delete_connector_instance(
     instance_id: str, scope: WorkspaceBuilder, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """Forget the instance (a sqlite instance's file goes too); its audit trail stays."""
-    connector_instances.delete_connector_instance(
-        session, settings, scope.workspace_id or "", instance_id
-    )
+    connector_instances.delete_connector_instance(session, settings, scope.workspace_id or "", instance_id)
     return Response(status_code=204)
 
 
@@ -91,9 +83,7 @@ def test_connector_instance(
     instance_id: str, scope: WorkspaceBuilder, session: SessionDep, settings: SettingsDep
 ) -> ConnectorInstancePublic:
     """Connect once and record ``test_status``, ``test_message`` and ``last_tested_at``."""
-    row = connector_instances.test_connector_instance(
-        session, settings, scope.workspace_id or "", instance_id
-    )
+    row = connector_instances.test_connector_instance(session, settings, scope.workspace_id or "", instance_id)
     return _public(row)
 
 
@@ -104,8 +94,7 @@ def test_connector_instance(
         403: {"model": ErrorBody, "description": "Viewer, or a builder executing high risk."},
         422: {
             "model": ErrorBody,
-            "description": "DDL_NOT_ALLOWED (refused statement) or VALIDATION_ERROR "
-            "(confirm without a reason).",
+            "description": "DDL_NOT_ALLOWED (refused statement) or VALIDATION_ERROR (confirm without a reason).",
         },
     },
 )
@@ -122,9 +111,7 @@ def execute_ddl(
     A preview runs it in a rolled-back transaction on PostgreSQL, against a copy on
     SQLite, and statically on MySQL/MariaDB. Every call is audited, refusals too.
     """
-    caller = Caller(
-        actor=scope.principal.subject, role=scope.role, request_id=current_request_id()
-    )
+    caller = Caller(actor=scope.principal.subject, role=scope.role, request_id=current_request_id())
     audit, run = connector_ddl.execute_ddl(
         session,
         settings,
@@ -161,9 +148,7 @@ def execute_ddl(
 
 
 @router.get("/{instance_id}/audit", response_model=Page[DDLAuditPublic])
-def read_ddl_audit(
-    instance_id: str, scope: WorkspaceAdmin, session: SessionDep
-) -> Page[DDLAuditPublic]:
+def read_ddl_audit(instance_id: str, scope: WorkspaceAdmin, session: SessionDep) -> Page[DDLAuditPublic]:
     """Every execute_ddl attempt on the instance, newest first. Append-only; admins only."""
     rows = connector_ddl.read_ddl_audit(session, scope.workspace_id or "", instance_id)
     return Page(items=[DDLAuditPublic.model_validate(r) for r in rows])

@@ -107,9 +107,7 @@ def execute_ddl(
     return row, run
 
 
-def read_ddl_audit(
-    session: Session, workspace_id: str, instance_id: str, *, limit: int = 500
-) -> list[DDLAuditEntry]:
+def read_ddl_audit(session: Session, workspace_id: str, instance_id: str, *, limit: int = 500) -> list[DDLAuditEntry]:
     instance = read_connector_instance(session, workspace_id, instance_id)
     stmt = (
         select(DDLAuditEntry)

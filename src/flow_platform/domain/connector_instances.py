@@ -56,9 +56,7 @@ def create_connector_instance(
     if password:
         row.credentials_sealed = seal(_key(settings), {"password": password})
     session.add(row)
-    commit_or_conflict(
-        session, f"an instance named {row.instance_name!r} already exists", flush_only=True
-    )
+    commit_or_conflict(session, f"an instance named {row.instance_name!r} already exists", flush_only=True)
     if row.connector == "sqlite":
         path = sqlite_path(settings, row.id)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -77,18 +75,14 @@ def read_connector_instances(session: Session, workspace_id: str) -> list[Connec
     return list(session.scalars(stmt))
 
 
-def read_connector_instance(
-    session: Session, workspace_id: str, instance_id: str
-) -> ConnectorInstance:
+def read_connector_instance(session: Session, workspace_id: str, instance_id: str) -> ConnectorInstance:
     row = session.get(ConnectorInstance, parse_id(instance_id, "connector instance"))
     if row is None or row.workspace_id != workspace_id:
         raise NotFound("connector instance not found")
     return row
 
 
-def delete_connector_instance(
-    session: Session, settings: Settings, workspace_id: str, instance_id: str
-) -> None:
+def delete_connector_instance(session: Session, settings: Settings, workspace_id: str, instance_id: str) -> None:
     row = read_connector_instance(session, workspace_id, instance_id)
     session.delete(row)
     session.commit()

@@ -60,8 +60,7 @@ class ConnectorInstanceCreate(BaseModel):
             given = [k for k in ("host", "port", "database", "user") if getattr(cfg, k)]
             if given or cfg.options or self.credentials.password:
                 raise ValueError(
-                    "a sqlite instance is a file the platform creates; "
-                    "configuration may only set timeouts"
+                    "a sqlite instance is a file the platform creates; configuration may only set timeouts"
                 )
         else:
             missing = [k for k in ("host", "database", "user") if not getattr(cfg, k)]

@@ -16,9 +16,7 @@ def connectors() -> None:
 
 
 @connectors.command("create")
-@click.option(
-    "--connector", type=click.Choice(["postgres", "mysql", "sqlite"]), required=True
-)
+@click.option("--connector", type=click.Choice(["postgres", "mysql", "sqlite"]), required=True)
 @click.option("--name", "instance_name", required=True, help="Instance name, unique per workspace.")
 @click.option("--host")
 @click.option("--port", type=int)

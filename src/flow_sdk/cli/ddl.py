@@ -37,9 +37,7 @@ def ddl(
     statement = sql if sql is not None else sql_file.read()
     if confirm and not (reason or "").strip():
         raise click.UsageError("--confirm needs --reason")
-    result = _context.client().execute_ddl(
-        instance_id, statement, confirm=confirm, reason=reason
-    )
+    result = _context.client().execute_ddl(instance_id, statement, confirm=confirm, reason=reason)
     if as_json:
         print_json(result)
     else:

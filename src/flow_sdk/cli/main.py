@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from . import auth, connectors, ddl, services, tenancy
+from . import auth, components, connectors, ddl, deployments, rings, services, tenancy
 
 
 class FlowGroup(click.Group):
@@ -47,6 +47,9 @@ cli.add_command(auth.whoami)
 cli.add_command(auth.auth)
 cli.add_command(tenancy.orgs)
 cli.add_command(tenancy.workspaces)
+cli.add_command(rings.rings)
+cli.add_command(components.components)
+cli.add_command(deployments.deployments)
 cli.add_command(services.services)
 cli.add_command(connectors.connectors)
 cli.add_command(ddl.ddl)

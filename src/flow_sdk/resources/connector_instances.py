@@ -21,18 +21,14 @@ class ConnectorInstancesNamespace(Resource):
         ``credentials`` are encrypted at rest and never come back; a ``sqlite``
         instance is a file the platform creates, so it takes no configuration.
         """
-        result: dict[str, Any] = self._client._request(
-            "POST", self._client._ws_path(_path()), json=instance
-        )
+        result: dict[str, Any] = self._client._request("POST", self._client._ws_path(_path()), json=instance)
         return result
 
     def list(self) -> list[dict[str, Any]]:
         return self._client._get_items(self._client._ws_path(_path()))
 
     def get(self, instance_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._client._request(
-            "GET", self._client._ws_path(_path(instance_id))
-        )
+        result: dict[str, Any] = self._client._request("GET", self._client._ws_path(_path(instance_id)))
         return result
 
     def delete(self, instance_id: str) -> None:
@@ -40,9 +36,7 @@ class ConnectorInstancesNamespace(Resource):
 
     def test(self, instance_id: str) -> dict[str, Any]:
         """Connect once; the answer carries ``test_status``, ``test_message``, ``last_tested_at``."""
-        result: dict[str, Any] = self._client._request(
-            "POST", self._client._ws_path(_path(instance_id, "/test"))
-        )
+        result: dict[str, Any] = self._client._request("POST", self._client._ws_path(_path(instance_id, "/test")))
         return result
 
     def audit(self, instance_id: str) -> builtins.list[dict[str, Any]]:

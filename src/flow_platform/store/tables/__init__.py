@@ -4,6 +4,7 @@ from .api_keys import ApiKey as ApiKey
 from .components import Component as Component
 from .connectors import ConnectorInstance as ConnectorInstance
 from .connectors import DDLAuditEntry as DDLAuditEntry
+from .deployments import Deployment as Deployment
 from .services import HostedService as HostedService
 from .services import ServiceEndpoint as ServiceEndpoint
 from .services import ServiceJob as ServiceJob

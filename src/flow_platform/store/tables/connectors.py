@@ -15,9 +15,7 @@ class ConnectorInstance(IdMixin, Base):
     __tablename__ = "connector_instances"
     __table_args__ = (UniqueConstraint("workspace_id", "instance_name"),)
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     connector: Mapped[str] = mapped_column(String(20))
     instance_name: Mapped[str] = mapped_column(String(200))
     # Non-secret settings only (host, port, database, user, options, timeouts).

@@ -42,9 +42,7 @@ def upgrade() -> None:
         sa.Column("test_status", sa.String(20), nullable=True),
         sa.Column("test_message", sa.Text(), nullable=True),
         sa.Column("last_tested_at", UTCDateTime(), nullable=True),
-        sa.UniqueConstraint(
-            "workspace_id", "instance_name", name="uq_connector_instances_workspace_id"
-        ),
+        sa.UniqueConstraint("workspace_id", "instance_name", name="uq_connector_instances_workspace_id"),
     )
     op.create_table(
         "ddl_audit",
