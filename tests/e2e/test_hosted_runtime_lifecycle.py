@@ -68,7 +68,7 @@ def test_async_jobs_survive_a_restart(own_platform: RunningPlatform):
         sid = deploy(
             client,
             [
-                {"path": "/slow", "method": "POST", "source": PID, "async_eligible": True},
+                {"path": "/slow", "method": "POST", "source": PID, "async_eligible": True, "timeout_seconds": 5},
                 {"path": "/pid", "method": "POST", "source": PID, "async_eligible": True},
             ],
         )["id"]
@@ -82,7 +82,8 @@ def test_async_jobs_survive_a_restart(own_platform: RunningPlatform):
         own_platform.start(port)
         rerun = client.jobs.wait(sid, staged_id, timeout=30)
         assert rerun["status"] == "succeeded" and isinstance(rerun["result"], int)
-        job = client.jobs.get(sid, interrupted["job_id"])
+        # Its runner is gone: once its lease (timeout + grace) has run out, a sweep fails it.
+        job = client.jobs.wait(sid, interrupted["job_id"], timeout=60)
         assert job["status"] == "failed" and job["error"]["code"] == "INTERRUPTED"
         after = client.jobs.submit(sid, "POST", "/pid")
         assert client.jobs.wait(sid, after["job_id"], timeout=30)["status"] == "succeeded"
