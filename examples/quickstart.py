@@ -104,6 +104,83 @@ def deploy_code_block(w: Walk) -> None:
     w.sh("flow-sdk", "deployments", "list", "--ring", "dev")
 
 
+def hosted_service(w: Walk) -> None:
+    heading("Host a service with /health and /analyze, publish it and call it")
+    (w.tmp / "health.py").write_text('def main(request):\n    return {"status": "ok"}\n')
+    (w.tmp / "analyze.py").write_text(
+        "def main(request):\n"
+        '    text = request["body"]["text"]\n'
+        '    positive = any(word in text.lower() for word in ("good", "great", "love"))\n'
+        '    return {"sentiment": "positive" if positive else "neutral", "confidence": 0.92}\n'
+    )
+    service = json.loads(
+        w.sh(
+            "flow-sdk",
+            "services",
+            "create",
+            "--slug",
+            "sentiment",
+            "--name",
+            "Sentiment",
+            "--mode",
+            "persistent",
+            "--json",
+            show=False,
+        )
+    )
+    sid = service["id"]
+    print(f"service {sid} ({service['status']})")
+    w.sh(
+        "flow-sdk",
+        "services",
+        "endpoints",
+        "add",
+        sid,
+        "--method",
+        "GET",
+        "--path",
+        "/health",
+        "--file",
+        str(w.tmp / "health.py"),
+    )
+    w.sh(
+        "flow-sdk",
+        "services",
+        "endpoints",
+        "add",
+        sid,
+        "--method",
+        "POST",
+        "--path",
+        "/analyze",
+        "--file",
+        str(w.tmp / "analyze.py"),
+        "--request-schema",
+        '{"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}',
+    )
+    w.sh("flow-sdk", "services", "publish", sid)
+    w.sh("flow-sdk", "services", "invoke", sid, "GET", "/health")
+    w.sh("flow-sdk", "services", "invoke", sid, "POST", "/analyze", "--body", '{"text": "I love this product"}')
+    w.python(
+        "the spec's example script, calling the same service",
+        f"""
+from flow_sdk.config import load_config
+from flow_sdk.cli_client import CLIClient
+config = load_config()
+client = CLIClient(config)
+health = client.invoke_service(service_id="{sid}", method="GET", path="/health")
+print(f"Health: {{health}}")
+result = client.invoke_service(
+    service_id="{sid}",
+    method="POST",
+    path="/analyze",
+    body={{"text": "Analyze this document for sentiment."}},
+)
+print(f"Result: {{result}}")
+""",
+    )
+
+
 def connector_ddl(w: Walk) -> None:
     heading("Preview, then execute, DDL on an embedded SQLite connector instance")
     made = w.sh("flow-sdk", "connectors", "create", "--connector", "sqlite", "--name", "events-db", "--json")
@@ -136,7 +213,13 @@ print(result["outcome"], result["objects_changed"])  # not in the spec: show the
 
 
 # Later features append their walkthrough steps here, in order.
-STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client, deploy_code_block, connector_ddl]
+STEPS: list[Callable[[Walk], None]] = [
+    bootstrap_and_login,
+    python_client,
+    deploy_code_block,
+    hosted_service,
+    connector_ddl,
+]
 
 
 def main() -> int:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
 from .api import ROUTERS
 from .api import errors as api_errors
 from .api.request_id import RequestIdMiddleware
 from .deployer.worker import start_deployer
+from .gateway.install import install as install_services
 from .platform import Platform
 from .schemas.common import ErrorBody
 from .settings import Settings
@@ -41,6 +43,16 @@ class PlatformApp(FastAPI):
         # Outside Starlette's own error middleware, so even a 500 carries its request id.
         return RequestIdMiddleware(super().build_middleware_stack())
 
+    # Set by the app factory: the hosted-service gateway answers its own URLs ahead of
+    # FastAPI's routing and per-request telemetry check (docs/hosted-services.md).
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.front is not None:
+            await self.front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
 
 def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None] | None = None) -> FastAPI:
     """Build the app; ``on_ready`` runs once the schema is current and traffic can flow."""
@@ -66,6 +78,7 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
         lifespan=lifespan,
     )
     app.state.platform = platform
+    app.front = install_services(app, platform).wrap(partial(FastAPI.__call__, app))
     api_errors.install(app)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)

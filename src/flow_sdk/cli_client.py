@@ -34,6 +34,9 @@ from .resources.api_keys import APIKeysNamespace
 from .resources.components import ComponentsNamespace
 from .resources.connector_instances import ConnectorInstancesNamespace
 from .resources.deployments import ComponentDeploymentsNamespace, WorkflowDeploymentsNamespace
+from .resources.hosted_services import HostedServicesNamespace
+from .resources.invoke import gateway_path
+from .resources.jobs import JobsNamespace
 from .resources.rings import CLIRingsNamespace
 
 __all__ = [
@@ -141,6 +144,24 @@ class CLIClient:
         """Publish a component to the catalog; returns it with its ``id``."""
         return self.components.create(component_type, data)
 
+    # -- hosted services -----------------------------------------------------------
+    def invoke_service(
+        self,
+        service_id: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        query: dict[str, Any] | None = None,
+        version: int | None = None,
+    ) -> Any:
+        """Call a hosted-service endpoint and return its parsed JSON result.
+
+        ``version`` pins the call to that published version; without it the latest one
+        answers. A 504 or 502 is not retried: the handler may already have acted.
+        """
+        url = gateway_path(self.config.org_id, service_id, path, version)
+        return self._request(method.upper(), url, json=body, params=query, idempotent=False)
+
     # -- connector DDL ---------------------------------------------------------------
     def execute_ddl(
         self, instance_id: str, sql: str, confirm: bool = False, reason: str | None = None
@@ -159,6 +180,14 @@ class CLIClient:
         return result
 
     # -- namespaces ----------------------------------------------------------------
+    @cached_property
+    def hosted_services(self) -> HostedServicesNamespace:
+        return HostedServicesNamespace(self)
+
+    @cached_property
+    def jobs(self) -> JobsNamespace:
+        return JobsNamespace(self)
+
     @cached_property
     def api_keys(self) -> APIKeysNamespace:
         return APIKeysNamespace(self)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, components, connector_instances, deployments, orgs, rings, system
+from . import api_keys, auth, components, connector_instances, deployments, orgs, rings, services, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -10,6 +10,7 @@ ROUTERS: list[APIRouter] = [
     orgs.router,
     api_keys.router,
     components.router,
+    services.router,
     rings.router,
     deployments.component_router,
     deployments.workflow_router,

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from . import auth, components, connectors, ddl, deployments, rings, tenancy
+from . import auth, components, connectors, ddl, deployments, rings, services, tenancy
 
 
 class FlowGroup(click.Group):
@@ -50,6 +50,7 @@ cli.add_command(tenancy.workspaces)
 cli.add_command(rings.rings)
 cli.add_command(components.components)
 cli.add_command(deployments.deployments)
+cli.add_command(services.services)
 cli.add_command(connectors.connectors)
 cli.add_command(ddl.ddl)
 

@@ -5,6 +5,10 @@ from .components import Component as Component
 from .connectors import ConnectorInstance as ConnectorInstance
 from .connectors import DDLAuditEntry as DDLAuditEntry
 from .deployments import Deployment as Deployment
+from .services import HostedService as HostedService
+from .services import ServiceEndpoint as ServiceEndpoint
+from .services import ServiceJob as ServiceJob
+from .services import ServiceVersion as ServiceVersion
 from .tenancy import Org as Org
 from .tenancy import Ring as Ring
 from .tenancy import Workspace as Workspace

@@ -1,0 +1,106 @@
+"""Wires hosted services into the platform app: runtime, route cache, gateway, jobs.
+
+`install(app, platform)` is the one call the app factory makes; `wrap` then puts the
+gateway in front of the FastAPI app (`PlatformApp.front`). It also watches the ASGI
+lifespan: after startup (schema current) it starts listening for changes made by other
+platform processes and recovers async jobs; at shutdown it stops every worker process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ..domain.access_tokens import issue_access_token
+from ..platform import Platform
+from ..runtime.supervisor import Supervisor
+from ..settings import MAX_ACCESS_TOKEN_TTL_MINUTES
+from ..store.tables import ApiKey, HostedService
+from .app import ASGIApp, Gateway, mount
+from .auth import Authenticator, PlatformAuthenticator, default_authenticators
+from .jobs import JobRunner
+from .loader import load_service_route
+from .notify import ChangeListener, notify
+from .platform_auth import PlatformVerifier
+from .routes import RouteEpoch, RouteTable, ServiceRoute
+
+
+class ServicesRuntime:
+    def __init__(self, platform: Platform) -> None:
+        settings = platform.settings
+        self.platform = platform
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.epoch = RouteEpoch(settings.data_dir / "services.epoch")
+        self.supervisor = Supervisor(settings.data_dir / "service-logs")
+        self.routes = RouteTable(self._load, self.epoch)
+        self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)
+        platform_auth = PlatformAuthenticator(PlatformVerifier(settings, platform.sessions))
+        self.authenticators = default_authenticators(platform_auth)
+        self.gateway = Gateway(self.routes, self.supervisor, self.authenticators, jobs=self.jobs)
+        engine = platform.engine
+        self._shared_db = engine.dialect.name == "postgresql"
+        self._listener = ChangeListener(engine, self.epoch.bump_local) if self._shared_db else None
+
+    def set_authenticator(self, auth_mode: str, authenticator: Authenticator) -> None:
+        """Plug in how endpoints of `auth_mode` authenticate (issue 5: "service_token")."""
+        self.authenticators[auth_mode] = authenticator
+
+    def changed(self) -> None:
+        """Call after any committed change to a service, version or endpoint."""
+        self.epoch.bump()
+        if self._shared_db:  # platform processes on other hosts share only the database
+            notify(self.platform.engine)
+
+    async def _load(self, service_id: str) -> ServiceRoute | None:
+        return await asyncio.to_thread(self._load_sync, service_id)
+
+    def _load_sync(self, service_id: str) -> ServiceRoute | None:
+        with self.platform.sessions() as session:
+            return load_service_route(session, service_id, lambda s: self._worker_env(session, s))
+
+    def _worker_env(self, session: Any, service: HostedService) -> dict[str, str]:
+        """What a worker's FlowSDK reads: tenant ids, the platform URL and a token."""
+        settings = self.platform.settings
+        env = {
+            "ORG_ID": service.org_id,
+            "WORKSPACE_ID": service.workspace_id,
+            "SERVICE_ID": service.id,
+            "RING_ID": service.ring_id or "",
+            "PLATFORM_API_URL": f"http://{settings.host}:{settings.port}",
+        }
+        key = session.get(ApiKey, service.created_by)
+        if key is not None and key.revoked_at is None:
+            # The service acts as the key that created it, for at most a day per token.
+            env["AUTH_TOKEN"] = issue_access_token(
+                settings,
+                key_id=key.id,
+                org_id=service.org_id,
+                workspace_id=service.workspace_id,
+                role=key.role,
+                ttl_minutes=MAX_ACCESS_TOKEN_TTL_MINUTES,
+            ).token
+        return env
+
+    def wrap(self, app: ASGIApp) -> ASGIApp:
+        return mount(app, self.gateway, on_startup=self.start, on_shutdown=self.aclose)
+
+    async def start(self) -> None:
+        """After the app's startup (schema current): listen for changes, recover jobs."""
+        if self._listener is not None:
+            self._listener.start()
+        await self.jobs.recover()
+
+    async def aclose(self) -> None:
+        if self._listener is not None:
+            await asyncio.to_thread(self._listener.stop)
+        await self.jobs.aclose()
+        await self.supervisor.aclose()
+        self.epoch.close()
+
+
+def install(app: Any, platform: Platform) -> ServicesRuntime:
+    runtime = ServicesRuntime(platform)
+    app.state.services = runtime
+    # Workers stop at lifespan shutdown (`aclose`); if the platform dies without one,
+    # each worker sees its parent pipe close and exits (runtime/worker.py).
+    return runtime
