@@ -30,6 +30,7 @@ from ._errors import CLIValidationError as CLIValidationError
 from ._transport import Transport
 from ._urls import API_PREFIX, normalize_platform_url
 from .config import FlowConfig, load_config
+from .resources._hosted_services_stub import HostedServicesNamespace
 from .resources.api_keys import APIKeysNamespace
 
 __all__ = [
@@ -134,6 +135,10 @@ class CLIClient:
     @cached_property
     def api_keys(self) -> APIKeysNamespace:
         return APIKeysNamespace(self)
+
+    @cached_property
+    def hosted_services(self) -> HostedServicesNamespace:
+        return HostedServicesNamespace(self)
 
     # -- plumbing shared by the namespaces -----------------------------------------
     def _org_path(self, suffix: str = "") -> str:

@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, orgs, system
+from . import api_keys, auth, orgs, service_tokens, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
     auth.router,
     orgs.router,
     api_keys.router,
+    service_tokens.router,
 ]

@@ -1,6 +1,9 @@
 """Every table of the platform; importing this package registers them all on ``Base``."""
 
 from .api_keys import ApiKey as ApiKey
+from .service_tokens import RevocationCounter as RevocationCounter
+from .service_tokens import ServiceTokenCutoff as ServiceTokenCutoff
+from .service_tokens import ServiceTokenRevocation as ServiceTokenRevocation
 from .tenancy import Org as Org
 from .tenancy import Ring as Ring
 from .tenancy import Workspace as Workspace
