@@ -59,7 +59,9 @@ COMMANDS = {
     "quickstart": lambda extra: run([str(PY), str(ROOT / "examples" / "quickstart.py"), *extra]),
     "test": cmd_test,
     "bench": lambda extra: run([str(PY), str(ROOT / "benchmarks" / "run.py"), *extra]),
-    "lint": lambda extra: run([str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "examples", *extra]),
+    "lint": lambda extra: (
+        run([str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "examples", *extra]) or run([str(BIN / "mypy")])
+    ),
 }
 
 

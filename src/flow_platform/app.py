@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp
@@ -14,10 +15,24 @@ from .api import ROUTERS
 from .api import errors as api_errors
 from .api.request_id import RequestIdMiddleware
 from .platform import Platform
+from .schemas.common import ErrorBody
 from .settings import Settings
 from .store.migrate import upgrade
 
 log = logging.getLogger("flow_platform")
+
+# Documented on every route: whatever the status, an error has this one body.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in {
+        400: "Bad request",
+        401: "Missing, invalid, expired or revoked credentials",
+        403: "The caller's role does not allow this",
+        404: "No such resource in the caller's organization",
+        409: "Conflicts with the current state",
+        422: "The request failed validation; details name the fields",
+    }.items()
+}
 
 
 class PlatformApp(FastAPI):
@@ -51,5 +66,5 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
     app.state.platform = platform
     api_errors.install(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app

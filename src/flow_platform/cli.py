@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -109,7 +110,12 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
         timeout_graceful_shutdown=10,
     )
     server = uvicorn.Server(config)
+    # uvicorn restores the handlers it found and re-raises the signal it shut down on;
+    # these make that re-raise a no-op, so a graceful stop exits 0 instead of dying by it.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     server.run(sockets=[sock])
+    click.echo("Flow platform stopped")
 
 
 @main.command()

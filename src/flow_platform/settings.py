@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,17 @@ DEFAULT_PORT = 8080
 # enough that a leaked token does not outlive the key it came from for long.
 MAX_ACCESS_TOKEN_TTL_MINUTES = 24 * 60
 DEFAULT_ACCESS_TOKEN_TTL_MINUTES = 60
+
+
+# Settings that FLOW_* variables may set, with how each is parsed.
+_ENV: dict[str, tuple[str, Callable[[str], object]]] = {
+    "data_dir": ("FLOW_DATA_DIR", Path),
+    "database_url": ("FLOW_DATABASE_URL", str),
+    "host": ("FLOW_HOST", str),
+    "port": ("FLOW_PORT", int),
+    "secret_key": ("FLOW_SECRET_KEY", str),
+    "log_level": ("FLOW_LOG_LEVEL", str),
+}
 
 
 def default_data_dir() -> Path:
@@ -42,20 +54,9 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         """Explicit values win; unset ones come from ``FLOW_*`` variables, then defaults."""
-        env = os.environ
-        values: dict[str, object] = {}
-        if env.get("FLOW_DATA_DIR"):
-            values["data_dir"] = Path(env["FLOW_DATA_DIR"])
-        if env.get("FLOW_DATABASE_URL"):
-            values["database_url"] = env["FLOW_DATABASE_URL"]
-        if env.get("FLOW_HOST"):
-            values["host"] = env["FLOW_HOST"]
-        if env.get("FLOW_PORT"):
-            values["port"] = int(env["FLOW_PORT"])
-        if env.get("FLOW_SECRET_KEY"):
-            values["secret_key"] = env["FLOW_SECRET_KEY"]
-        if env.get("FLOW_LOG_LEVEL"):
-            values["log_level"] = env["FLOW_LOG_LEVEL"]
+        values: dict[str, object] = {
+            field_name: parse(os.environ[var]) for field_name, (var, parse) in _ENV.items() if os.environ.get(var)
+        }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

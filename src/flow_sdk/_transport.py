@@ -104,12 +104,14 @@ class Transport:
                 k.lower() in ("idempotency-key", "x-idempotency-key") for k in hdrs
             )
         query = {k: v for k, v in (params or {}).items() if v is not None}
-        extra = {"timeout": default_timeout(timeout)} if timeout is not None else {}
+        request_timeout: Any = default_timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT
         attempt = 0
         while True:
             started = time.perf_counter()
             try:
-                response = self._http.request(method, url, json=json, params=query, headers=hdrs, **extra)
+                response = self._http.request(
+                    method, url, json=json, params=query, headers=hdrs, timeout=request_timeout
+                )
             except httpx.TransportError as exc:
                 never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
                 if attempt < self.max_retries and (idempotent or never_sent):

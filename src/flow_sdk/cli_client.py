@@ -32,6 +32,7 @@ from ._urls import API_PREFIX, normalize_platform_url
 from .config import FlowConfig, load_config
 from .resources._hosted_services_stub import HostedServicesNamespace
 from .resources.api_keys import APIKeysNamespace
+from .resources.components import ComponentsNamespace
 
 __all__ = [
     "CLIAuthenticationError",
@@ -88,7 +89,8 @@ class CLIClient:
     @staticmethod
     def exchange_api_key(platform_url: str, api_key: str, ttl_minutes: int = 60) -> str:
         """Trade an org API key for a JWT access token (what ``flow-sdk login`` does)."""
-        return CLIClient._exchange(platform_url, api_key, ttl_minutes)["access_token"]
+        token: str = CLIClient._exchange(platform_url, api_key, ttl_minutes)["access_token"]
+        return token
 
     @staticmethod
     def _exchange(
@@ -131,10 +133,19 @@ class CLIClient:
     def list_workspaces(self, org_id: str) -> list[dict[str, Any]]:
         return self._get_items(f"{API_PREFIX}/orgs/{_seg(org_id)}/workspaces")
 
+    # -- catalog -------------------------------------------------------------------
+    def create_component(self, component_type: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Publish a component to the catalog; returns it with its ``id``."""
+        return self.components.create(component_type, data)
+
     # -- namespaces ----------------------------------------------------------------
     @cached_property
     def api_keys(self) -> APIKeysNamespace:
         return APIKeysNamespace(self)
+
+    @cached_property
+    def components(self) -> ComponentsNamespace:
+        return ComponentsNamespace(self)
 
     @cached_property
     def hosted_services(self) -> HostedServicesNamespace:
@@ -152,6 +163,10 @@ class CLIClient:
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+    @staticmethod
+    def _seg(value: str) -> str:
+        return _seg(value)
 
     def _get_items(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         body = self._request("GET", path, params=params)

@@ -157,3 +157,8 @@ def test_health_version_openapi(platform):
     assert platform.get("/version").json()["api"] == "v1"
     spec = platform.get("/openapi.json").json()
     assert "/api/v1/auth/token" in spec["paths"]
+
+
+def test_last_used_at_is_recorded(client, tenant):
+    keys = {k["id"]: k for k in client.api_keys.list()}
+    assert keys[tenant.api_key_id]["last_used_at"] is not None

@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, orgs, service_tokens, system
+from . import api_keys, auth, components, orgs, service_tokens, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
     auth.router,
     orgs.router,
     api_keys.router,
+    components.router,
     service_tokens.router,
 ]

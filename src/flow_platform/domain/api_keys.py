@@ -15,6 +15,7 @@ import secrets
 import string
 import zlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ PREFIX = "fl_"
 _ALPHABET = string.ascii_letters + string.digits
 _LOOKUP_LEN, _SECRET_LEN, _CHECK_LEN = 12, 40, 6
 KEY_LEN = len(PREFIX) + _LOOKUP_LEN + _SECRET_LEN + _CHECK_LEN
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def _random(n: int) -> str:
@@ -106,8 +108,11 @@ def authenticate_api_key(session: Session, settings: Settings, key: str) -> ApiK
         raise Unauthenticated("invalid API key")
     if row.revoked_at is not None:
         raise Unauthenticated("API key has been revoked")
-    session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=utcnow()))
-    session.commit()
+    now = utcnow()
+    # At most one write a minute per key: a write per request would serialize SQLite.
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+        session.commit()
     return row
 
 

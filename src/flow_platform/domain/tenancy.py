@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..settings import Settings
 from ..store.tables import Org, Ring, Workspace
 from .api_keys import MintedKey, create_api_key
-from .errors import Conflict, NotFound, field_error
+from .errors import NotFound, field_error
 from .ids import parse_id
+from .persist import commit_or_conflict
 from .roles import Role
 
 # Built-in rings in promotion order; gaps leave room for rings created in between.
@@ -44,11 +44,7 @@ def create_workspace(session: Session, org_id: str, name: str) -> Workspace:
         raise field_error("name", "name must not be empty")
     ws = Workspace(org_id=org_id, name=name)
     session.add(ws)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"a workspace named {name!r} already exists") from None
+    commit_or_conflict(session, f"a workspace named {name!r} already exists", flush_only=True)
     for ring_name, position in BUILT_IN_RINGS:
         session.add(Ring(workspace_id=ws.id, name=ring_name, position=position, built_in=True))
     session.commit()

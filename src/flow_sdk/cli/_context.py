@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..cli_client import CLIClient
     from ..config import FlowConfig
 
@@ -16,7 +17,11 @@ def config_path() -> Path | None:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx else None
     path = root.params.get("config_path") if root else None
-    return Path(path) if path else None
+    if not path:
+        return None
+    from pathlib import Path
+
+    return Path(path)
 
 
 def load() -> FlowConfig:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -129,6 +128,8 @@ def whoami(as_json: bool) -> None:
         return
     expires = info["expires_at"]
     if expires:
+        from datetime import UTC, datetime
+
         left = datetime.fromisoformat(expires.replace("Z", "+00:00")) - datetime.now(UTC)
         expires = f"{expires} (in {max(0, int(left.total_seconds() // 60))} min)"
     print_fields(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -10,6 +9,8 @@ import click
 
 
 def print_json(value: Any) -> None:
+    import json
+
     click.echo(json.dumps(value, indent=2, sort_keys=False, default=str))
 
 
@@ -17,6 +18,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, dict | list):
+        import json
+
         return json.dumps(value, default=str)
     return str(value)
 

@@ -1,6 +1,7 @@
 """Every table of the platform; importing this package registers them all on ``Base``."""
 
 from .api_keys import ApiKey as ApiKey
+from .components import Component as Component
 from .service_tokens import RevocationCounter as RevocationCounter
 from .service_tokens import ServiceTokenCutoff as ServiceTokenCutoff
 from .service_tokens import ServiceTokenRevocation as ServiceTokenRevocation
