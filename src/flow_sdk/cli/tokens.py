@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import click
@@ -13,6 +11,9 @@ from .output import emit, json_option
 
 
 def _claims(value: str | None) -> dict[str, Any]:
+    import json
+    from pathlib import Path
+
     if not value:
         return {}
     text = Path(value[1:]).read_text() if value.startswith("@") else value
