@@ -88,8 +88,20 @@ except CLINotFoundError as e:
     )
 
 
+def service_tokens(w: Walk) -> None:
+    heading("Mint and revoke service tokens")
+    service_id = "5e7f1c2a-0000-4000-8000-000000000001"  # any service of the workspace
+    minted = json.loads(
+        w.sh("flow-sdk", "tokens", "mint", service_id, "--claims", '{"tenant_id": "t-123"}', "--json", show=False)
+    )
+    print(json.dumps({**minted, "token": minted["token"][:16] + "..."}, indent=2))
+    w.sh("flow-sdk", "tokens", "revoke", service_id, minted["jti"], "--expires-at", minted["expires_at"],
+         "--reason", "No longer needed")
+    w.sh("flow-sdk", "tokens", "revocations", service_id)
+
+
 # Later features append their walkthrough steps here, in order.
-STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client]
+STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client, service_tokens]
 
 
 def main() -> int:
