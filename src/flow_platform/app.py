@@ -14,6 +14,7 @@ from . import __version__
 from .api import ROUTERS
 from .api import errors as api_errors
 from .api.request_id import RequestIdMiddleware
+from .gateway.install import install as install_services
 from .platform import Platform
 from .schemas.common import ErrorBody
 from .settings import Settings
@@ -38,7 +39,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 class PlatformApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error middleware, so even a 500 carries its request id.
-        return RequestIdMiddleware(super().build_middleware_stack())
+        stack: ASGIApp = RequestIdMiddleware(super().build_middleware_stack())
+        # The service gateway answers its own URLs ahead of all of it (docs/hosted-services.md).
+        services = getattr(self.state, "services", None)
+        return services.wrap(stack) if services is not None else stack
 
 
 def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None] | None = None) -> FastAPI:
@@ -64,6 +68,7 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
         lifespan=lifespan,
     )
     app.state.platform = platform
+    install_services(app, platform)
     api_errors.install(app)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .cli_client import CLIClient as CLIClient
     from .config import FlowConfig as FlowConfig
     from .config import load_config as load_config
+    from .runtime import FlowSDK as FlowSDK
 
 _LAZY = {
     "CLIAuthenticationError": "._errors",
@@ -26,6 +27,7 @@ _LAZY = {
     "CLINotFoundError": "._errors",
     "CLIPermissionError": "._errors",
     "FlowConfig": ".config",
+    "FlowSDK": ".runtime",
     "load_config": ".config",
 }
 
@@ -36,6 +38,7 @@ __all__ = [
     "CLINotFoundError",
     "CLIPermissionError",
     "FlowConfig",
+    "FlowSDK",
     "__version__",
     "load_config",
 ]

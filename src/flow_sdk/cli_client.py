@@ -30,9 +30,11 @@ from ._errors import CLIValidationError as CLIValidationError
 from ._transport import Transport
 from ._urls import API_PREFIX, normalize_platform_url
 from .config import FlowConfig, load_config
-from .resources._hosted_services_stub import HostedServicesNamespace
 from .resources.api_keys import APIKeysNamespace
 from .resources.components import ComponentsNamespace
+from .resources.hosted_services import HostedServicesNamespace
+from .resources.invoke import gateway_path
+from .resources.jobs import JobsNamespace
 
 __all__ = [
     "CLIAuthenticationError",
@@ -138,7 +140,29 @@ class CLIClient:
         """Publish a component to the catalog; returns it with its ``id``."""
         return self.components.create(component_type, data)
 
+    # -- hosted services -----------------------------------------------------------
+    def invoke_service(
+        self,
+        service_id: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        query: dict[str, Any] | None = None,
+        version: int | None = None,
+    ) -> Any:
+        """Call a hosted-service endpoint and return its parsed JSON result.
+
+        ``version`` pins the call to that published version; without it the latest one
+        answers. A 504 or 502 is not retried: the handler may already have acted.
+        """
+        url = gateway_path(self.config.org_id, service_id, path, version)
+        return self._request(method.upper(), url, json=body, params=query, idempotent=False)
+
     # -- namespaces ----------------------------------------------------------------
+    @cached_property
+    def jobs(self) -> JobsNamespace:
+        return JobsNamespace(self)
+
     @cached_property
     def api_keys(self) -> APIKeysNamespace:
         return APIKeysNamespace(self)

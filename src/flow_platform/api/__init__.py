@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, components, orgs, service_tokens, system
+from . import api_keys, auth, components, orgs, service_tokens, services, system
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -10,5 +10,6 @@ ROUTERS: list[APIRouter] = [
     orgs.router,
     api_keys.router,
     components.router,
+    services.router,
     service_tokens.router,
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from . import auth, tenancy, tokens
+from . import auth, services, tenancy, tokens
 
 
 class FlowGroup(click.Group):
@@ -47,6 +47,7 @@ cli.add_command(auth.whoami)
 cli.add_command(auth.auth)
 cli.add_command(tenancy.orgs)
 cli.add_command(tenancy.workspaces)
+cli.add_command(services.services)
 cli.add_command(tokens.tokens)
 
 

@@ -5,6 +5,10 @@ from .components import Component as Component
 from .service_tokens import RevocationCounter as RevocationCounter
 from .service_tokens import ServiceTokenCutoff as ServiceTokenCutoff
 from .service_tokens import ServiceTokenRevocation as ServiceTokenRevocation
+from .services import HostedService as HostedService
+from .services import ServiceEndpoint as ServiceEndpoint
+from .services import ServiceJob as ServiceJob
+from .services import ServiceVersion as ServiceVersion
 from .tenancy import Org as Org
 from .tenancy import Ring as Ring
 from .tenancy import Workspace as Workspace

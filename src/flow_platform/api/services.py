@@ -1,0 +1,196 @@
+"""Hosted services of a workspace: lifecycle, versions, endpoints, logs and async jobs.
+
+The calls themselves go through the gateway (`flow_platform.gateway`), not through here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import func, select
+
+from ..domain import services
+from ..domain.errors import NotFound
+from ..domain.ids import parse_id
+from ..schemas.common import Page
+from ..schemas.services import (
+    EndpointCreate,
+    EndpointPublic,
+    JobPublic,
+    ServiceCreate,
+    ServiceLogs,
+    ServicePublic,
+    VersionPublic,
+)
+from ..store.tables import HostedService, ServiceJob, ServiceVersion
+from .deps import SessionDep, WorkspaceBuilder, WorkspaceViewer
+
+if TYPE_CHECKING:  # the gateway imports the API's request-id helper, so not at run time
+    from ..gateway.install import ServicesRuntime
+
+router = APIRouter(prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/hosted-services", tags=["hosted services"])
+
+
+def get_runtime(request: Request) -> ServicesRuntime:
+    runtime: ServicesRuntime = request.app.state.services
+    return runtime
+
+
+RuntimeDep = Annotated["ServicesRuntime", Depends(get_runtime)]
+
+
+def _public(session: SessionDep, row: HostedService) -> ServicePublic:
+    latest = session.scalar(
+        select(func.max(ServiceVersion.number)).where(
+            ServiceVersion.service_id == row.id, ServiceVersion.status == "published"
+        )
+    )
+    out = ServicePublic.model_validate(row)
+    out.latest_version = latest
+    out.invoke_url = f"/api/v1/orgs/{row.org_id}/services/{row.id}"
+    return out
+
+
+def _service(session: SessionDep, scope_ws: str | None, service_id: str) -> HostedService:
+    assert scope_ws is not None
+    return services.read_service(session, scope_ws, service_id)
+
+
+@router.post("", response_model=ServicePublic, status_code=201)
+def create_service(body: ServiceCreate, scope: WorkspaceBuilder, session: SessionDep) -> ServicePublic:
+    assert scope.workspace_id is not None
+    row = services.create_service(
+        session,
+        org_id=scope.org_id,
+        workspace_id=scope.workspace_id,
+        created_by=scope.principal.subject,
+        slug=body.slug,
+        name=body.name,
+        execution_mode=body.execution_mode,
+        ring_id=body.ring_id,
+        description=body.description,
+    )
+    return _public(session, row)
+
+
+@router.get("", response_model=Page[ServicePublic])
+def read_services(scope: WorkspaceViewer, session: SessionDep) -> Page[ServicePublic]:
+    assert scope.workspace_id is not None
+    return Page(items=[_public(session, r) for r in services.read_services(session, scope.workspace_id)])
+
+
+@router.get("/{service_id}", response_model=ServicePublic)
+def read_service(service_id: str, scope: WorkspaceViewer, session: SessionDep) -> ServicePublic:
+    return _public(session, _service(session, scope.workspace_id, service_id))
+
+
+def _transition(action: str):  # type: ignore[no-untyped-def]
+    def change(service_id: str, scope: WorkspaceBuilder, session: SessionDep, runtime: RuntimeDep) -> ServicePublic:
+        row = services.change_service_status(session, _service(session, scope.workspace_id, service_id), action)
+        runtime.changed()
+        return _public(session, row)
+
+    change.__name__ = f"{action}_service"
+    return change
+
+
+for _action in ("suspend", "reactivate", "archive"):
+    router.add_api_route(
+        f"/{{service_id}}/{_action}", _transition(_action), methods=["POST"], response_model=ServicePublic
+    )
+
+
+@router.get("/{service_id}/logs", response_model=ServiceLogs)
+def read_logs(
+    service_id: str,
+    scope: WorkspaceViewer,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    version: int | None = None,
+    tail: int | None = None,
+) -> ServiceLogs:
+    """Stdout, stderr and platform notes of one version's workers (default: the latest)."""
+    row = _service(session, scope.workspace_id, service_id)
+    versions = services.read_versions(session, row)
+    if version is None:
+        published = [v.number for v in versions if v.status == "published"]
+        version = published[-1] if published else versions[-1].number
+    elif version not in {v.number for v in versions}:
+        raise NotFound(f"version {version} not found", code="VERSION_NOT_FOUND")
+    return ServiceLogs(service_id=row.id, version=version, text=runtime.supervisor.read_log(row.id, version, tail))
+
+
+# -- versions ----------------------------------------------------------------------
+
+
+@router.get("/{service_id}/versions", response_model=Page[VersionPublic])
+def read_versions(service_id: str, scope: WorkspaceViewer, session: SessionDep) -> Page[VersionPublic]:
+    row = _service(session, scope.workspace_id, service_id)
+    return Page(items=[VersionPublic.model_validate(v) for v in services.read_versions(session, row)])
+
+
+@router.post("/{service_id}/versions", response_model=VersionPublic, status_code=201)
+def create_version(service_id: str, scope: WorkspaceBuilder, session: SessionDep) -> VersionPublic:
+    row = _service(session, scope.workspace_id, service_id)
+    return VersionPublic.model_validate(services.create_version(session, row))
+
+
+@router.post("/{service_id}/versions/{version_id}/publish", response_model=VersionPublic)
+def publish_version(
+    service_id: str, version_id: str, scope: WorkspaceBuilder, session: SessionDep, runtime: RuntimeDep
+) -> VersionPublic:
+    row = _service(session, scope.workspace_id, service_id)
+    version = services.publish_version(session, row, services.read_version(session, row, version_id))
+    runtime.changed()
+    return VersionPublic.model_validate(version)
+
+
+# -- endpoints ---------------------------------------------------------------------
+
+
+@router.get("/{service_id}/versions/{version_id}/endpoints", response_model=Page[EndpointPublic])
+def read_endpoints(
+    service_id: str, version_id: str, scope: WorkspaceViewer, session: SessionDep
+) -> Page[EndpointPublic]:
+    row = _service(session, scope.workspace_id, service_id)
+    version = services.read_version(session, row, version_id)
+    return Page(items=[EndpointPublic.model_validate(e) for e in services.read_endpoints(session, version)])
+
+
+@router.post("/{service_id}/versions/{version_id}/endpoints", response_model=EndpointPublic, status_code=201)
+def create_endpoint(
+    service_id: str, version_id: str, body: EndpointCreate, scope: WorkspaceBuilder, session: SessionDep
+) -> EndpointPublic:
+    row = _service(session, scope.workspace_id, service_id)
+    version = services.read_version(session, row, version_id)
+    data = body.model_dump(exclude_unset=False)
+    return EndpointPublic.model_validate(services.create_endpoint(session, row, version, data))
+
+
+@router.delete("/{service_id}/versions/{version_id}/endpoints/{endpoint_id}", status_code=204)
+def delete_endpoint(
+    service_id: str, version_id: str, endpoint_id: str, scope: WorkspaceBuilder, session: SessionDep
+) -> Response:
+    row = _service(session, scope.workspace_id, service_id)
+    services.delete_endpoint(session, row, services.read_version(session, row, version_id), endpoint_id)
+    return Response(status_code=204)
+
+
+# -- async jobs --------------------------------------------------------------------
+
+
+@router.get("/{service_id}/jobs/{job_id}", response_model=JobPublic)
+async def read_job(service_id: str, job_id: str, scope: WorkspaceViewer, request: Request) -> JobPublic:
+    platform = request.app.state.platform
+
+    def load() -> JobPublic:
+        with platform.sessions() as session:
+            row = _service(session, scope.workspace_id, service_id)
+            job = session.get(ServiceJob, parse_id(job_id, "job"))
+            if job is None or job.service_id != row.id:
+                raise NotFound("job not found")
+            return JobPublic.model_validate(job)
+
+    return await asyncio.to_thread(load)

@@ -1,0 +1,87 @@
+"""Wires hosted services into the platform app: runtime, route cache, gateway, jobs.
+
+`install(app, platform)` is the one call the app factory makes. The gateway is then
+put in front of the FastAPI router by `PlatformApp.build_middleware_stack`, and it
+also watches the ASGI lifespan: after startup (schema current) it recovers async jobs;
+at shutdown it stops every worker process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ..domain.access_tokens import issue_access_token
+from ..platform import Platform
+from ..runtime.supervisor import Supervisor
+from ..settings import MAX_ACCESS_TOKEN_TTL_MINUTES
+from ..store.tables import ApiKey, HostedService
+from .app import ASGIApp, Gateway, mount
+from .auth import PlatformAuthenticator, default_authenticators
+from .jobs import JobRunner
+from .loader import load_service_route
+from .platform_auth import PlatformVerifier
+from .routes import RouteEpoch, RouteTable, ServiceRoute
+
+
+class ServicesRuntime:
+    def __init__(self, platform: Platform) -> None:
+        settings = platform.settings
+        self.platform = platform
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.epoch = RouteEpoch(settings.data_dir / "services.epoch")
+        self.supervisor = Supervisor(settings.data_dir / "service-logs")
+        self.routes = RouteTable(self._load, self.epoch)
+        self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)
+        platform_auth = PlatformAuthenticator(PlatformVerifier(settings, platform.sessions))
+        self.authenticators = default_authenticators(platform_auth)
+        self.gateway = Gateway(self.routes, self.supervisor, self.authenticators, jobs=self.jobs)
+
+    def changed(self) -> None:
+        """Call after any committed change to a service, version or endpoint."""
+        self.epoch.bump()
+
+    async def _load(self, service_id: str) -> ServiceRoute | None:
+        return await asyncio.to_thread(self._load_sync, service_id)
+
+    def _load_sync(self, service_id: str) -> ServiceRoute | None:
+        with self.platform.sessions() as session:
+            return load_service_route(session, service_id, lambda s: self._worker_env(session, s))
+
+    def _worker_env(self, session: Any, service: HostedService) -> dict[str, str]:
+        """What a worker's FlowSDK reads: tenant ids, the platform URL and a token."""
+        settings = self.platform.settings
+        env = {
+            "ORG_ID": service.org_id,
+            "WORKSPACE_ID": service.workspace_id,
+            "SERVICE_ID": service.id,
+            "RING_ID": service.ring_id or "",
+            "PLATFORM_API_URL": f"http://{settings.host}:{settings.port}",
+        }
+        key = session.get(ApiKey, service.created_by)
+        if key is not None and key.revoked_at is None:
+            # The service acts as the key that created it, for at most a day per token.
+            env["AUTH_TOKEN"] = issue_access_token(
+                settings,
+                key_id=key.id,
+                org_id=service.org_id,
+                workspace_id=service.workspace_id,
+                role=key.role,
+                ttl_minutes=MAX_ACCESS_TOKEN_TTL_MINUTES,
+            ).token
+        return env
+
+    def wrap(self, app: ASGIApp) -> ASGIApp:
+        return mount(app, self.gateway, on_startup=self.jobs.recover, on_shutdown=self.aclose)
+
+    async def aclose(self) -> None:
+        await self.jobs.aclose()
+        await self.supervisor.aclose()
+
+
+def install(app: Any, platform: Platform) -> ServicesRuntime:
+    runtime = ServicesRuntime(platform)
+    app.state.services = runtime
+    # Should the lifespan never complete (a crash), still kill the worker processes.
+    platform.on_shutdown.append(runtime.supervisor.kill_all_now)
+    return runtime

@@ -1,0 +1,103 @@
+"""Platform credentials on the gateway: access tokens and org API keys, without a
+database round trip per call.
+
+- An access token's signature is checked once (Ed25519, ~50 us) and the claims kept
+  until the token expires.
+- Whether the API key behind a token (or sent as X-API-Key) is still live is read from
+  the database at most once per `KEY_RECHECK_SECONDS` per key. That is the one cache
+  window: revoking an API key reaches the gateway within that time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Awaitable
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..domain.access_tokens import verify_access_token
+from ..domain.api_keys import authenticate_api_key
+from ..domain.errors import Unauthenticated
+from ..settings import Settings
+from ..store.tables import ApiKey
+from .auth import Credentials, unauthorized
+
+KEY_RECHECK_SECONDS = 1.0
+_MAX_CACHED = 10_000
+
+
+class PlatformVerifier:
+    """Credentials -> the caller's org id (see `PlatformAuthenticator`)."""
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self._tokens: dict[str, dict[str, Any]] = {}
+        self._keys_checked: dict[str, float] = {}  # api key id -> when it was last seen live
+        self._api_keys: dict[str, tuple[str, str, float]] = {}  # sha256(key) -> (org, key id, checked)
+
+    def __call__(self, credentials: Credentials) -> str | Awaitable[str]:
+        if credentials.api_key is not None:  # X-API-Key wins, as on the platform API
+            return self._api_key(credentials.api_key)
+        token = credentials.bearer
+        if token is None:
+            raise unauthorized("expected a bearer token or X-API-Key")
+        if token.startswith("fl_"):
+            return self._api_key(token)
+        claims = self._tokens.get(token)
+        if claims is None or claims["exp"] <= time.time():
+            try:
+                claims = verify_access_token(self.settings, token)
+            except Unauthenticated as err:
+                raise unauthorized(err.message) from None
+            if len(self._tokens) >= _MAX_CACHED:
+                self._tokens.clear()
+            self._tokens[token] = claims
+        org: str = claims["org_id"]
+        checked = self._keys_checked.get(claims["sub"], 0.0)
+        if time.monotonic() - checked < KEY_RECHECK_SECONDS:
+            return org
+        return self._recheck_key(claims["sub"], org)
+
+    async def _recheck_key(self, key_id: str, org: str) -> str:
+        live = await asyncio.to_thread(self._key_is_live, key_id, org)
+        if not live:
+            self._keys_checked.pop(key_id, None)
+            raise unauthorized("the API key behind this token has been revoked")
+        if len(self._keys_checked) >= _MAX_CACHED:
+            self._keys_checked.clear()
+        self._keys_checked[key_id] = time.monotonic()
+        return org
+
+    def _key_is_live(self, key_id: str, org: str) -> bool:
+        with self.sessions() as session:
+            key = session.get(ApiKey, key_id)
+            return key is not None and key.revoked_at is None and key.org_id == org
+
+    def _api_key(self, key: str) -> str | Awaitable[str]:
+        if key.startswith("fl_hsl_"):
+            raise unauthorized("service tokens are not platform credentials")
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        hit = self._api_keys.get(digest)
+        if hit is not None and time.monotonic() - hit[2] < KEY_RECHECK_SECONDS:
+            return hit[0]
+        return self._check_api_key(key, digest)
+
+    async def _check_api_key(self, key: str, digest: str) -> str:
+        try:
+            org, key_id = await asyncio.to_thread(self._authenticate, key)
+        except Unauthenticated as err:
+            self._api_keys.pop(digest, None)
+            raise unauthorized(err.message) from None
+        if len(self._api_keys) >= _MAX_CACHED:
+            self._api_keys.clear()
+        self._api_keys[digest] = (org, key_id, time.monotonic())
+        return org
+
+    def _authenticate(self, key: str) -> tuple[str, str]:
+        with self.sessions() as session:
+            row = authenticate_api_key(session, self.settings, key)
+            return row.org_id, row.id

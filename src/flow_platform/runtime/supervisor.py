@@ -1,0 +1,402 @@
+"""Starts, watches, replaces and stops the worker processes of published versions.
+
+One worker process per (service, version), started on its first call and kept warm.
+Isolation: each worker runs in its own session (process group) with a scrubbed
+environment, its own working directory and a 0700 socket directory, so services share
+nothing with each other or with the platform but the interpreter's installed packages.
+
+Failure handling:
+- crash while idle: restarted at once (with backoff if it keeps crashing);
+- crash mid-call: that call gets `WorkerCrashed` (the gateway answers 502), then restart;
+- timeout: the call gets `WorkerTimeout` (504) and the worker is retired: new calls go
+  to a fresh worker while calls already running on the old one finish; the old process
+  group is killed once none is left (a stuck thread cannot be stopped any other way);
+- platform exit: `aclose()` terminates every process group; should the platform die
+  without it, each worker sees its parent pipe close and exits (`worker._watch_parent`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from flow_platform.runtime.bundle import Bundle
+from flow_platform.runtime.upstream import (
+    UpstreamConnection,
+    WorkerCrashed,
+    WorkerTimeout,
+    WorkerUnavailable,
+)
+
+logger = logging.getLogger("flow_platform.runtime")
+
+VersionKey = tuple[str, int]
+
+# Passed through from the platform's environment; everything else is dropped so that
+# secrets (database URL, signing keys) never reach service code.
+_INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")
+
+
+class WorkerProcess:
+    """One running worker: its process, socket and idle connections."""
+
+    def __init__(self, bundle: Bundle, workdir: Path, socket_path: str, log_path: Path) -> None:
+        self.bundle = bundle
+        self.key: VersionKey = (bundle.service_id, bundle.version)
+        self.workdir = workdir
+        self.socket_path = socket_path
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.idle: list[UpstreamConnection] = []
+        self.active = 0
+        self.retired = False
+        self.stopping = False  # the platform asked it to stop: its exit is expected
+        self.dead = False
+        self.started_at = 0.0
+        self.exited: asyncio.Future[int] | None = None
+        self._parent_w: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    async def start(self, python: str, env: dict[str, str], ready_timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        bundle_path = self.workdir / "bundle.json"
+        self.bundle.write(bundle_path)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        ready_r, ready_w = os.pipe()
+        parent_r, self._parent_w = os.pipe()
+        args = [
+            python,
+            "-m",
+            "flow_platform.runtime.worker",
+            "--bundle",
+            str(bundle_path),
+            "--socket",
+            self.socket_path,
+            "--ready-fd",
+            str(ready_w),
+            "--parent-fd",
+            str(parent_r),
+        ]
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.socket_path)
+        with open(self.log_path, "ab") as log:
+            log.write(
+                f"--- worker starting at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}"
+                f" for v{self.bundle.version}\n".encode()
+            )
+            log.flush()
+            self.proc = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd=self.workdir,
+                env=env,
+                pass_fds=(ready_w, parent_r),
+                start_new_session=True,
+            )
+        os.close(ready_w)
+        os.close(parent_r)
+        self.exited = loop.create_future()
+        self._watch_exit(loop)
+        ready = loop.create_future()
+
+        def on_ready() -> None:
+            data = os.read(ready_r, 1)
+            if not ready.done():
+                ready.set_result(data == b"R")
+
+        loop.add_reader(ready_r, on_ready)
+        try:
+            ok = await asyncio.wait_for(asyncio.shield(ready), ready_timeout)
+        except TimeoutError:
+            ok = False
+        finally:
+            loop.remove_reader(ready_r)
+            os.close(ready_r)
+        if not ok:
+            self.kill()
+            raise WorkerUnavailable(f"worker for {self.key[0]} v{self.key[1]} did not become ready; see its log")
+        self.started_at = time.monotonic()
+
+    def _watch_exit(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self.proc is not None and self.exited is not None
+        proc, exited = self.proc, self.exited
+
+        def reaped(code: int) -> None:
+            self.dead = True
+            for conn in self.idle:
+                conn.abort()
+            self.idle.clear()
+            if self._parent_w is not None:
+                os.close(self._parent_w)
+                self._parent_w = None
+            if not exited.done():
+                exited.set_result(code)
+
+        try:
+            pidfd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):  # not Linux: one waiting thread per worker
+            fut = loop.run_in_executor(None, proc.wait)
+            fut.add_done_callback(lambda f: reaped(f.result()))
+            return
+
+        def on_exit() -> None:
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+            reaped(proc.wait())
+
+        loop.add_reader(pidfd, on_exit)
+
+    async def call(self, request: bytes, timeout: float) -> tuple[int, bytes]:
+        if self.dead:
+            raise WorkerUnavailable("worker is gone")
+        if self.idle:
+            conn = self.idle.pop()
+        else:
+            loop = asyncio.get_running_loop()
+            try:
+                _, conn = await loop.create_unix_connection(UpstreamConnection, self.socket_path)
+            except OSError as err:
+                raise WorkerUnavailable(str(err)) from err
+        self.active += 1
+        future = conn.send(request)
+        handle = asyncio.get_running_loop().call_later(timeout, _expire, future, timeout)
+        try:
+            result = await future
+        except BaseException:
+            conn.abort()
+            raise
+        finally:
+            handle.cancel()
+            self.active -= 1
+            if self.retired and self.active == 0:
+                self.kill()
+        if conn.keep_alive and not conn.closed and not self.retired:
+            self.idle.append(conn)
+        else:
+            conn.abort()
+        return result
+
+    def retire(self) -> None:
+        self.retired = True
+        for conn in self.idle:
+            conn.abort()
+        self.idle.clear()
+        if self.active == 0:
+            self.kill()
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        self.stopping = True
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)
+
+
+def _expire(future: asyncio.Future[tuple[int, bytes]], timeout: float) -> None:
+    if not future.done():
+        future.set_exception(WorkerTimeout(f"no answer within {timeout:g} s"))
+
+
+class Supervisor:
+    """The platform's registry of running workers, keyed by (service_id, version)."""
+
+    def __init__(
+        self,
+        log_dir: Path,
+        *,
+        python: str = sys.executable,
+        env: dict[str, str] | None = None,
+        ready_timeout: float = 15.0,
+    ) -> None:
+        self.log_dir = Path(log_dir)
+        self.python = python
+        self.extra_env = dict(env or {})
+        self.ready_timeout = ready_timeout
+        # Unix socket paths are limited to ~100 bytes, so sockets live in a short temp dir.
+        self.run_dir = Path(tempfile.mkdtemp(prefix="flow-rt-"))
+        self.workers: dict[VersionKey, WorkerProcess] = {}
+        self._retired: set[WorkerProcess] = set()
+        self._starting: dict[VersionKey, asyncio.Future[WorkerProcess]] = {}
+        self._restarts: dict[VersionKey, int] = {}
+        self._serial = 0
+        self._closing = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def log_path(self, service_id: str, version: int) -> Path:
+        return self.log_dir / service_id / f"v{version}.log"
+
+    def read_log(self, service_id: str, version: int, tail: int | None = None) -> str:
+        path = self.log_path(service_id, version)
+        if not path.exists():
+            return ""
+        text = path.read_text(errors="replace")
+        if tail is not None:
+            text = "".join(text.splitlines(True)[-tail:])
+        return text
+
+    async def call(self, bundle: Bundle, request: bytes, timeout: float) -> tuple[int, bytes]:
+        """Send one raw HTTP request to the bundle's worker and return (status, body)."""
+        key = (bundle.service_id, bundle.version)
+        worker = self.workers.get(key)
+        if worker is None or worker.dead:
+            worker = await self._ensure(bundle)
+        try:
+            return await worker.call(request, timeout)
+        except WorkerUnavailable:
+            # Nothing was sent, so one retry on a fresh worker is safe.
+            self._drop(worker)
+            return await (await self._ensure(bundle)).call(request, timeout)
+        except WorkerTimeout:
+            logger.warning("service %s v%s: call timed out; replacing worker", *key)
+            self._write_log(worker, f"call timed out after {timeout:g} s; worker replaced")
+            self._drop(worker)
+            raise
+        except WorkerCrashed:
+            # Connections opened before the exit is noticed would fail the same way, so
+            # stop using this worker now and bring up its replacement.
+            self._write_log(worker, "worker died during a call")
+            self._drop(worker)
+            self._spawn_task(self._restart(bundle))
+            raise
+
+    async def warm(self, bundle: Bundle) -> WorkerProcess:
+        return await self._ensure(bundle)
+
+    async def _ensure(self, bundle: Bundle) -> WorkerProcess:
+        if self._closing:
+            raise WorkerUnavailable("the runtime is shutting down")
+        key = (bundle.service_id, bundle.version)
+        current = self.workers.get(key)
+        if current is not None and not current.dead:
+            return current
+        if current is not None:
+            self._drop(current)
+        starting = self._starting.get(key)
+        if starting is not None:
+            return await asyncio.shield(starting)
+        future: asyncio.Future[WorkerProcess] = asyncio.get_running_loop().create_future()
+        self._starting[key] = future
+        try:
+            worker = await self._spawn(bundle)
+        except BaseException as err:
+            future.set_exception(err)
+            future.exception()  # mark retrieved when no one else waits
+            raise
+        finally:
+            self._starting.pop(key, None)
+        future.set_result(worker)
+        return worker
+
+    async def _spawn(self, bundle: Bundle) -> WorkerProcess:
+        self._serial += 1
+        workdir = self.run_dir / f"{bundle.service_id}-v{bundle.version}"
+        socket_path = str(self.run_dir / f"w{self._serial}.sock")
+        worker = WorkerProcess(bundle, workdir, socket_path, self.log_path(*_key(bundle)))
+        await worker.start(self.python, self._env(bundle, workdir), self.ready_timeout)
+        self.workers[worker.key] = worker
+        assert worker.exited is not None
+        worker.exited.add_done_callback(lambda f: self._on_exit(worker, f.result()))
+        return worker
+
+    def _env(self, bundle: Bundle, workdir: Path) -> dict[str, str]:
+        env = {k: os.environ[k] for k in _INHERITED_ENV if k in os.environ}
+        env.update(self.extra_env)
+        env.update(bundle.env)
+        env.update(HOME=str(workdir), PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+        return env
+
+    def _drop(self, worker: WorkerProcess) -> None:
+        if self.workers.get(worker.key) is worker:
+            del self.workers[worker.key]
+        if not worker.dead:
+            self._retired.add(worker)
+            worker.retire()
+
+    def _on_exit(self, worker: WorkerProcess, code: int) -> None:
+        self._retired.discard(worker)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(worker.socket_path)
+        how = "was stopped by the platform" if worker.stopping else "exited unexpectedly"
+        self._write_log(worker, f"worker {worker.pid} {how} (exit code {code})")
+        if self._closing or self.workers.get(worker.key) is not worker:
+            return
+        # The current worker crashed: restart it now so the version stays warm.
+        del self.workers[worker.key]
+        uptime = time.monotonic() - worker.started_at
+        attempts = 0 if uptime > 30 else self._restarts.get(worker.key, 0) + 1
+        self._restarts[worker.key] = attempts
+        if attempts > 5:
+            return  # crash loop: the next call starts it again
+        delay = min(0.05 * 2**attempts, 2.0)
+        loop = asyncio.get_running_loop()
+        loop.call_later(delay, lambda: self._spawn_task(self._restart(worker.bundle)))
+
+    def _spawn_task(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)  # keep a reference until done (asyncio holds only weak ones)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _restart(self, bundle: Bundle) -> None:
+        if self._closing or _key(bundle) in self.workers:
+            return
+        try:
+            await self._ensure(bundle)
+        except WorkerUnavailable as err:
+            logger.warning("restart of %s v%s failed: %s", *_key(bundle), err)
+
+    def _write_log(self, worker: WorkerProcess, message: str) -> None:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with open(worker.log_path, "a") as log:
+            log.write(f"--- {stamp} platform: {message}\n")
+
+    def running(self) -> list[WorkerProcess]:
+        return [w for w in [*self.workers.values(), *self._retired] if not w.dead]
+
+    async def stop(self, service_id: str, version: int | None = None) -> None:
+        """Stop the workers of a service (all versions) or of one version."""
+        for key, worker in list(self.workers.items()):
+            if key[0] == service_id and version in (None, key[1]):
+                self._drop(worker)
+                worker.kill(signal.SIGTERM)
+
+    async def aclose(self, grace: float = 2.0) -> None:
+        """Stop every worker: SIGTERM to each process group, SIGKILL after `grace`."""
+        self._closing = True
+        workers = self.running()
+        for worker in workers:
+            worker.kill(signal.SIGTERM)
+        waits = [w.exited for w in workers if w.exited is not None]
+        if waits:
+            _, pending = await asyncio.wait(waits, timeout=grace)
+            if pending:
+                for worker in workers:
+                    worker.kill(signal.SIGKILL)
+                await asyncio.wait(pending, timeout=grace)
+        self.workers.clear()
+        self._retired.clear()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def kill_all_now(self) -> None:
+        """Last-resort synchronous cleanup, for when no event loop is left to await on."""
+        for worker in self.running():
+            worker.kill(signal.SIGKILL)
+
+
+def _key(bundle: Bundle) -> VersionKey:
+    return (bundle.service_id, bundle.version)

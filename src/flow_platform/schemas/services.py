@@ -1,0 +1,96 @@
+"""Hosted services, versions, endpoints and async jobs on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from .common import Public
+
+
+class ServiceCreate(BaseModel):
+    slug: str | None = Field(default=None, description="lowercase letters, digits and hyphens; immutable")
+    name: str | None = None
+    execution_mode: str | None = Field(default="invocation", description="invocation (needs ring_id) or persistent")
+    ring_id: str | None = None
+    description: str = ""
+
+
+class ServicePublic(Public):
+    id: str
+    org_id: str
+    workspace_id: str
+    slug: str
+    name: str
+    description: str
+    execution_mode: str
+    ring_id: str | None
+    status: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime | None
+    latest_version: int | None = Field(default=None, description="the newest published version")
+    invoke_url: str = Field(default="", description="gateway path of the latest version")
+
+
+class VersionPublic(Public):
+    id: str
+    service_id: str
+    number: int
+    status: str
+    published_at: datetime | None
+    created_at: datetime
+
+
+class EndpointCreate(BaseModel):
+    path: str
+    method: str
+    code_block_id: str
+    request_schema: dict[str, Any] | None = None
+    response_schema: dict[str, Any] | None = None
+    timeout_seconds: float | None = Field(default=None, description="default 30, at most 300")
+    auth_mode: str = Field(default="platform", description="platform, service_token or public")
+    async_eligible: bool = False
+    name: str = ""
+    description: str = ""
+
+
+class EndpointPublic(Public):
+    id: str
+    version_id: str
+    method: str
+    path: str
+    name: str
+    description: str
+    code_block_id: str
+    entrypoint: str
+    request_schema: dict[str, Any] | None
+    response_schema: dict[str, Any] | None
+    timeout_seconds: float
+    auth_mode: str
+    async_eligible: bool
+    created_at: datetime
+
+
+class ServiceLogs(BaseModel):
+    service_id: str
+    version: int
+    text: str
+
+
+class JobPublic(Public):
+    job_id: str = Field(validation_alias="id")
+    service_id: str
+    version: int
+    method: str
+    path: str
+    status: str = Field(description="staged, running, succeeded or failed")
+    status_code: int | None
+    result: Any = None
+    error: dict[str, Any] | None
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

@@ -1,0 +1,131 @@
+"""What code running inside the platform imports: ``FlowSDK`` and ``HTTPError``.
+
+This module is loaded by every runtime worker, so it stays light: the HTTP client is
+imported only when a handler first calls the platform.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._transport import Transport
+
+__all__ = ["FlowSDK", "HTTPError"]
+
+
+class HTTPError(Exception):
+    """Raise from a handler to answer `status` with the platform's standard error body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        details: list[Any] | None = None,
+    ) -> None:
+        if not 400 <= status <= 599:
+            raise ValueError(f"HTTPError status must be 4xx or 5xx, got {status}")
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or _default_code(status)
+        self.details = list(details or [])
+
+    def __repr__(self) -> str:
+        return f"HTTPError({self.status}, {self.message!r}, code={self.code!r})"
+
+
+_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    422: "VALIDATION_ERROR",
+    429: "TOO_MANY_REQUESTS",
+    500: "INTERNAL_ERROR",
+    502: "BAD_GATEWAY",
+    503: "SERVICE_UNAVAILABLE",
+    504: "GATEWAY_TIMEOUT",
+}
+
+
+def _default_code(status: int) -> str:
+    return _CODES.get(status, "CLIENT_ERROR" if status < 500 else "SERVER_ERROR")
+
+
+class FlowSDK:
+    """The platform, as seen from code running inside it (a hosted service's handler).
+
+    Everything defaults to the environment the runtime sets: ``ORG_ID``,
+    ``WORKSPACE_ID``, ``SERVICE_ID``, ``RING_ID``, ``REQUEST_ID``, ``PLATFORM_API_URL``
+    and ``AUTH_TOKEN``. The request id travels with every call, so one id follows a
+    request from service to service.
+    """
+
+    def __init__(
+        self,
+        *,
+        platform_url: str | None = None,
+        token: str | None = None,
+        org_id: str | None = None,
+        workspace_id: str | None = None,
+        service_id: str | None = None,
+        ring_id: str | None = None,
+        request_id: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        env = os.environ
+        self.platform_url = (platform_url or env.get("PLATFORM_API_URL") or "").rstrip("/")
+        self.token = token or env.get("AUTH_TOKEN") or None
+        self.org_id = org_id or env.get("ORG_ID", "")
+        self.workspace_id = workspace_id or env.get("WORKSPACE_ID", "")
+        self.service_id = service_id or env.get("SERVICE_ID", "")
+        self.ring_id = ring_id or env.get("RING_ID", "")
+        self.request_id = request_id or env.get("REQUEST_ID") or None
+        self.timeout = timeout
+
+    @cached_property
+    def services(self) -> _Services:
+        return _Services(self)
+
+    @cached_property
+    def _transport(self) -> Transport:
+        from ._transport import Transport
+        from ._urls import normalize_platform_url
+
+        if not self.platform_url:
+            raise RuntimeError("FlowSDK needs PLATFORM_API_URL (set by the platform runtime)")
+        headers = {"X-Request-ID": self.request_id} if self.request_id else None
+        return Transport(
+            normalize_platform_url(self.platform_url), token=self.token, timeout=self.timeout, default_headers=headers
+        )
+
+    def close(self) -> None:
+        if "_transport" in self.__dict__:
+            self._transport.close()
+
+
+class _Services:
+    def __init__(self, sdk: FlowSDK) -> None:
+        self._sdk = sdk
+
+    def invoke(
+        self,
+        service_id: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: dict[str, Any] | None = None,
+        version: int | None = None,
+    ) -> Any:
+        """Call another hosted service of the org, like ``CLIClient.invoke_service``."""
+        from .resources.invoke import gateway_path
+
+        url = gateway_path(self._sdk.org_id, service_id, path, version)
+        response = self._sdk._transport.request(method, url, json=body, params=query, idempotent=False)
+        return response.json() if response.content else None
