@@ -1,12 +1,12 @@
-"""Two platform workers on one PostgreSQL database: a revocation through one is refused
-by the other on its very next check."""
+"""Two platform workers on one PostgreSQL database: a revocation made through one is
+refused by the other's gateway on its very next call."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from flow_platform.domain.errors import Unauthenticated
@@ -15,8 +15,11 @@ from flow_platform.platform import Platform
 from flow_sdk.cli_client import CLIClient
 from flow_sdk.config import FlowConfig
 from support.databases import pg_unavailable_reason, scratch_pg_database
+from support.hosted import deploy
 from support.platform import RunningPlatform
 from support.workers import platform_workers
+
+ECHO = 'def main(request):\n    return request["claims"].get("n")\n'
 
 
 @pytest.fixture(scope="module")
@@ -37,38 +40,50 @@ def _client(worker: RunningPlatform, tenant) -> CLIClient:
     return CLIClient(FlowConfig(token, worker.url, tenant.org_id, tenant.workspace_id))
 
 
-@pytest.fixture
-def verifiers(workers: list[RunningPlatform]) -> Iterator[list[ServiceTokenVerifier]]:
-    """A verifier with its own connection and view per worker's settings."""
-    platforms = [Platform.open(w.settings) for w in workers]
-    made = [ServiceTokenVerifier(w.settings, p.engine) for w, p in zip(workers, platforms, strict=True)]
-    yield made
-    for v, p in zip(made, platforms, strict=True):
-        v.close()
-        p.close()
-
-
-def test_revocation_through_one_worker_is_seen_by_the_other(workers, verifiers):
+def test_revocation_through_one_worker_is_refused_by_the_other_at_once(workers):
     a, b = workers
     tenant = a.bootstrap()
-    service_id = str(uuid.uuid4())
-    with _client(a, tenant) as via_a, _client(b, tenant) as via_b:
-        first = via_a.hosted_services.service_tokens.mint(service_id=service_id, claims={"n": 1})
-        second = via_b.hosted_services.service_tokens.mint(service_id=service_id, claims={"n": 2})
-        for v in verifiers:  # both views are warm before the revocation
-            assert v.verify(first["token"], service_id)["n"] == 1
-            assert v.verify(second["token"], service_id)["n"] == 2
-        via_a.hosted_services.service_tokens.revoke(
-            service_id=service_id, jti=first["jti"], expires_at=first["expires_at"]
-        )
-        for v in verifiers:
-            with pytest.raises(Unauthenticated, match="revoked"):
-                v.verify(first["token"], service_id)
-            v.verify(second["token"], service_id)
-        via_b.hosted_services.service_tokens.revoke_all(service_id=service_id)
-        for v in verifiers:
-            with pytest.raises(Unauthenticated, match="revoked"):
-                v.verify(second["token"], service_id)
-        third = via_a.hosted_services.service_tokens.mint(service_id=service_id)
-        for v in verifiers:
-            assert v.verify(third["token"], service_id)["jti"] == third["jti"]
+    with _client(a, tenant) as via_a, _client(b, tenant) as via_b, httpx.Client(timeout=30) as http:
+        sid = deploy(via_a, [{"path": "/n", "method": "GET", "source": ECHO, "auth_mode": "service_token"}])["id"]
+        urls = [f"{w.url}/api/v1/orgs/{tenant.org_id}/services/{sid}/n" for w in workers]
+
+        def status(url: str, minted: dict) -> int:
+            return http.get(url, headers={"Authorization": f"Bearer {minted['token']}"}).status_code
+
+        first = via_a.hosted_services.service_tokens.mint(service_id=sid, claims={"n": 1})
+        second = via_b.hosted_services.service_tokens.mint(service_id=sid, claims={"n": 2})
+        for url in urls:  # both gateways have warm views before the revocation
+            assert http.get(url, headers={"X-API-Key": first["token"]}).json() == 1
+            assert http.get(url, headers={"X-API-Key": second["token"]}).json() == 2
+
+        via_a.hosted_services.service_tokens.revoke(service_id=sid, jti=first["jti"], expires_at=first["expires_at"])
+        assert status(urls[1], first) == 401  # the other worker, very next call
+        assert status(urls[0], first) == 401
+        assert [status(u, second) for u in urls] == [200, 200]
+
+        via_b.hosted_services.service_tokens.revoke_all(service_id=sid)
+        assert status(urls[0], second) == 401  # now the first worker, after a revoke_all through the second
+        assert status(urls[1], second) == 401
+        third = via_a.hosted_services.service_tokens.mint(service_id=sid, claims={"n": 3})
+        assert [status(u, third) for u in urls] == [200, 200]
+
+
+def test_in_process_verifiers_on_each_workers_settings_agree(workers):
+    a, b = workers
+    tenant = b.bootstrap()
+    platforms = [Platform.open(w.settings) for w in workers]
+    verifiers = [ServiceTokenVerifier(w.settings, p.engine) for w, p in zip(workers, platforms, strict=True)]
+    try:
+        with _client(b, tenant) as via_b:
+            sid = via_b.hosted_services.create({"slug": "svc-agree", "name": "s", "execution_mode": "persistent"})["id"]
+            minted = via_b.hosted_services.service_tokens.mint(service_id=sid)
+            for v in verifiers:
+                v.verify(minted["token"], sid)
+            via_b.hosted_services.service_tokens.revoke(service_id=sid, jti=minted["jti"])
+            for v in verifiers:
+                with pytest.raises(Unauthenticated, match="revoked"):
+                    v.verify(minted["token"], sid)
+    finally:
+        for v, p in zip(verifiers, platforms, strict=True):
+            v.close()
+            p.close()

@@ -18,14 +18,17 @@ from flow_sdk.cli.main import cli
 from flow_sdk.cli_client import CLIClient, CLINotFoundError, CLIPermissionError, CLIValidationError
 from flow_sdk.config import FlowConfig, save_config
 
-# Issue 4 creates hosted services; until the branches meet, any well-formed id of the
-# caller's workspace is accepted (domain.service_tokens.check_service).
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)$")
 
 
+def new_service(client) -> str:
+    data = {"slug": f"svc-{uuid.uuid4().hex[:12]}", "name": "tokens", "execution_mode": "persistent"}
+    return str(client.hosted_services.create(data)["id"])
+
+
 @pytest.fixture
-def service_id() -> str:
-    return str(uuid.uuid4())
+def service_id(client) -> str:
+    return new_service(client)
 
 
 @pytest.fixture
@@ -157,8 +160,17 @@ def test_another_org_is_404(platform, client, service_id):
             outsider.hosted_services.service_tokens.list_revocations(service_id=service_id)
         with pytest.raises(CLINotFoundError):
             outsider.hosted_services.service_tokens.revoke_all(service_id=service_id)
-    with pytest.raises(CLINotFoundError):
-        client.hosted_services.service_tokens.mint(service_id="nonexistent-uuid")
+    own = CLIClient(  # nor through the outsider's own org and workspace
+        FlowConfig(outsider.config.access_token, other.url, other.org_id, other.workspace_id)
+    )
+    with own:
+        with pytest.raises(CLINotFoundError):
+            own.hosted_services.service_tokens.mint(service_id=service_id)
+        with pytest.raises(CLINotFoundError):
+            own.hosted_services.service_tokens.revoke(service_id=service_id, jti="a" * 32)
+    for unknown in ("nonexistent-uuid", str(uuid.uuid4())):
+        with pytest.raises(CLINotFoundError):
+            client.hosted_services.service_tokens.mint(service_id=unknown)
 
 
 def test_revoke_answers_the_same_for_known_and_unknown_jtis(tenant, client, service_id):

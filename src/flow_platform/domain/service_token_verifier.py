@@ -59,9 +59,21 @@ def _invalid(message: str = "invalid service token", code: str = "INVALID_TOKEN"
 
 
 class ServiceTokenVerifier:
-    """One per platform process; thread-safe. ``close()`` releases its connection."""
+    """One per platform process; thread-safe. ``close()`` releases its connection.
 
-    def __init__(self, settings: Settings, engine: Engine, *, clock: Callable[[], float] = time.time) -> None:
+    A token whose signature was checked once is remembered (up to ``cache_size`` tokens):
+    a token is immutable, so later calls skip the Ed25519 check and JSON decoding, and
+    redo only the expiry, audience and revocation checks. ``cache_size=0`` turns it off.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        clock: Callable[[], float] = time.time,
+        cache_size: int = 10_000,
+    ) -> None:
         self._public_key = keypair(settings, SIGNING_PURPOSE).public
         self._issuer = settings.issuer
         self._leeway = settings.jwt_leeway_seconds
@@ -72,6 +84,8 @@ class ServiceTokenVerifier:
         self._version = -1
         self._revoked: dict[tuple[str, str], float] = {}  # (service_id, jti) -> forget after
         self._cutoffs: dict[str, float] = {}  # service_id -> refuse tokens with iat below
+        self._signed: dict[str, dict[str, Any]] = {}  # token -> claims, signature already checked
+        self._cache_size = cache_size
         self.reloads = 0  # how often the view was (re)loaded: tests and metrics read it
 
     # -- the public check -----------------------------------------------------------
@@ -82,6 +96,22 @@ class ServiceTokenVerifier:
 
     def check_token(self, token: str, service_id: str) -> dict[str, Any]:
         """Signature, expiry, then audience: everything that needs no database."""
+        claims = self._signed.get(token)
+        if claims is None:
+            claims = self._check_signature(token)
+        exp = claims["exp"]
+        if exp + self._leeway <= self._clock():
+            raise _invalid("service token has expired", "TOKEN_EXPIRED")
+        if (
+            claims.get("aud") != audience_for(service_id)
+            or claims.get("sub") != service_id
+            or claims.get("typ") != TOKEN_TYPE
+            or claims.get("iss") != self._issuer
+        ):
+            raise _invalid("service token is not valid for this service")
+        return dict(claims)
+
+    def _check_signature(self, token: str) -> dict[str, Any]:
         if not isinstance(token, str) or not token.startswith(PREFIX):
             raise _invalid("not a service token (expected fl_hsl_...)")
         try:
@@ -93,15 +123,10 @@ class ServiceTokenVerifier:
         exp, iat = claims.get("exp"), claims.get("iat")
         if not isinstance(exp, int) or not isinstance(iat, int) or not isinstance(claims.get("jti"), str):
             raise _invalid()
-        if exp + self._leeway <= self._clock():
-            raise _invalid("service token has expired", "TOKEN_EXPIRED")
-        if (
-            claims.get("aud") != audience_for(service_id)
-            or claims.get("sub") != service_id
-            or claims.get("typ") != TOKEN_TYPE
-            or claims.get("iss") != self._issuer
-        ):
-            raise _invalid("service token is not valid for this service")
+        if self._cache_size:
+            if len(self._signed) >= self._cache_size:
+                self._signed.clear()
+            self._signed[token] = claims
         return claims
 
     def check_revocation(self, claims: dict[str, Any], service_id: str) -> None:

@@ -40,8 +40,8 @@ from sqlalchemy.orm import Session
 from ..settings import Settings
 from ..store.base import utcnow
 from ..store.tables import RevocationCounter, ServiceTokenCutoff, ServiceTokenRevocation
-from .errors import field_error
-from .ids import parse_id
+from .errors import NotFound, field_error
+from .services import read_service
 from .signing import ALGORITHM, keypair
 
 PREFIX = "fl_hsl_"
@@ -69,14 +69,12 @@ def audience_for(service_id: str) -> str:
 
 
 def check_service(session: Session, *, org_id: str, workspace_id: str, service_id: str) -> str:
-    """The canonical id of a hosted service of this workspace, or 404.
-
-    Issue 4 (hosted services) owns the ``hosted_services`` table; until it is merged this
-    accepts any well-formed id. When merging, join here: look the row up and answer
-    404 unless it belongs to ``workspace_id`` of ``org_id`` (archived ones included, so
-    their tokens can still be revoked).
-    """
-    return parse_id(service_id, "hosted service")
+    """The id of a hosted service of this workspace (archived ones too, so their tokens
+    can still be revoked), or the same 404 an unknown or malformed id gets."""
+    service = read_service(session, workspace_id, service_id)
+    if service.org_id != org_id:
+        raise NotFound("service not found")
+    return service.id
 
 
 def db_now(session: Session) -> datetime:

@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 from ..domain.access_tokens import issue_access_token
+from ..domain.service_token_verifier import ServiceTokenVerifier
 from ..platform import Platform
 from ..runtime.supervisor import Supervisor
 from ..settings import MAX_ACCESS_TOKEN_TTL_MINUTES
@@ -22,6 +23,7 @@ from .jobs import JobRunner
 from .loader import load_service_route
 from .platform_auth import PlatformVerifier
 from .routes import RouteEpoch, RouteTable, ServiceRoute
+from .service_token_auth import ServiceTokenAuthenticator
 
 
 class ServicesRuntime:
@@ -34,7 +36,8 @@ class ServicesRuntime:
         self.routes = RouteTable(self._load, self.epoch)
         self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)
         platform_auth = PlatformAuthenticator(PlatformVerifier(settings, platform.sessions))
-        self.authenticators = default_authenticators(platform_auth)
+        self.service_tokens = ServiceTokenVerifier(settings, platform.engine)
+        self.authenticators = default_authenticators(platform_auth, ServiceTokenAuthenticator(self.service_tokens))
         self.gateway = Gateway(self.routes, self.supervisor, self.authenticators, jobs=self.jobs)
 
     def changed(self) -> None:
@@ -84,4 +87,5 @@ def install(app: Any, platform: Platform) -> ServicesRuntime:
     app.state.services = runtime
     # Should the lifespan never complete (a crash), still kill the worker processes.
     platform.on_shutdown.append(runtime.supervisor.kill_all_now)
+    platform.on_shutdown.append(runtime.service_tokens.close)
     return runtime

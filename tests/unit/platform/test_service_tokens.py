@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,16 +27,45 @@ from flow_platform.domain.signing import keypair
 from flow_platform.platform import Platform
 from flow_platform.settings import Settings
 from flow_platform.store.migrate import upgrade
+from flow_platform.store.tables import HostedService, Org, Workspace
 
 ORG, WS = str(uuid.uuid4()), str(uuid.uuid4())
 
 
-@pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
-    p = Platform.open(Settings(data_dir=tmp_path, secret_key="unit-test-secret"))
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated store with one org and workspace, copied for each test (migrating is slow)."""
+    folder = tmp_path_factory.mktemp("template")
+    p = Platform.open(Settings(data_dir=folder, secret_key="unit-test-secret"))
     upgrade(p.engine, p.settings)
+    with p.sessions() as s:
+        s.add(Org(id=ORG, name="org"))
+        s.flush()
+        s.add(Workspace(id=WS, org_id=ORG, name="main"))
+        s.commit()
+    with p.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    p.close()
+    return folder / "platform.db"
+
+
+@pytest.fixture
+def platform(migrated: Path, tmp_path: Path) -> Iterator[Platform]:
+    shutil.copy(migrated, tmp_path / "platform.db")
+    p = Platform.open(Settings(data_dir=tmp_path, secret_key="unit-test-secret"))
     yield p
     p.close()
+
+
+def new_service(platform: Platform) -> str:
+    with platform.sessions() as s:
+        row = HostedService(
+            org_id=ORG, workspace_id=WS, slug=f"s-{uuid.uuid4().hex[:8]}", name="s",
+            execution_mode="persistent", created_by="tester",
+        )
+        s.add(row)
+        s.commit()
+        return row.id
 
 
 @pytest.fixture
@@ -46,8 +76,8 @@ def verifier(platform: Platform) -> Iterator[ServiceTokenVerifier]:
 
 
 @pytest.fixture
-def service() -> str:
-    return str(uuid.uuid4())
+def service(platform: Platform) -> str:
+    return new_service(platform)
 
 
 def mint(platform: Platform, service_id: str, **kw: Any) -> st.MintedServiceToken:
@@ -142,9 +172,16 @@ def test_claims_size_limit(platform, service):
         mint(platform, service, claims={"k": "x" * (st.MAX_CLAIMS_BYTES - 7)})
 
 
-def test_malformed_service_id_is_404(platform):
-    with pytest.raises(NotFound):
-        mint(platform, "nonexistent-uuid")
+def test_unknown_or_malformed_service_id_is_404(platform):
+    for service_id in ("nonexistent-uuid", str(uuid.uuid4())):
+        with pytest.raises(NotFound):
+            mint(platform, service_id)
+        with pytest.raises(NotFound):
+            revoke(platform, service_id, "a" * 32)
+        with pytest.raises(NotFound):
+            revoke_all(platform, service_id)
+        with pytest.raises(NotFound):
+            listing(platform, service_id)
 
 
 # -- the verifier's checks, in order -------------------------------------------------
@@ -244,7 +281,7 @@ def test_revoke_rejects_an_expiry_no_token_can_have(platform, service):
 
 
 def test_revoke_all_cutoff(platform, verifier, service):
-    other_service = str(uuid.uuid4())
+    other_service = new_service(platform)
     old, other = mint(platform, service), mint(platform, other_service)
     verifier.verify(old.token, service)
     cutoff = revoke_all(platform, service)
@@ -285,7 +322,7 @@ def test_listing_and_pruning(platform, service):
     with platform.sessions() as s:
         st.prune_revocations(s, now=now + st.PRUNE_LEEWAY + timedelta(minutes=2))
     assert {e.jti for e in listing(platform, service, include_expired=True)} == {"live", None}
-    assert listing(platform, str(uuid.uuid4()), include_expired=True) == []
+    assert listing(platform, new_service(platform), include_expired=True) == []
 
 
 # -- the local view: no reload unless something changed, fail closed -----------------
