@@ -245,3 +245,49 @@ def test_cli(tenant, client, service_id, tmp_path):
     assert {r["kind"] for r in json.loads(run("revocations", service_id, "--json").stdout)} == {"token", "all"}
     bad = runner.invoke(cli, ["--config", str(cfg), "tokens", "mint", service_id, "--ttl-minutes", "0"])
     assert bad.exit_code == 1 and "422" in bad.output
+
+
+def test_gateway_path_on_postgresql_coalesces_reads_and_fails_closed(platform, client, service_id, verifier):
+    import asyncio
+
+    from flow_platform.domain.errors import Unauthenticated
+
+    if not verifier.reads_asynchronously:
+        pytest.skip("the asynchronous read path is PostgreSQL's")
+    tokens = client.hosted_services.service_tokens
+    minted = tokens.mint(service_id=service_id, claims={"tenant_id": "t-5"})
+    reads = 0
+    query = verifier._aquery_counter
+
+    async def counted() -> int:
+        nonlocal reads
+        reads += 1
+        return await query()
+
+    verifier._aquery_counter = counted  # type: ignore[method-assign]
+
+    async def burst(n: int) -> list:
+        return await asyncio.gather(
+            *(verifier.averify(minted["token"], service_id) for _ in range(n)), return_exceptions=True
+        )
+
+    async def scenario() -> None:
+        answers = await burst(50)
+        assert all(a["tenant_id"] == "t-5" for a in answers)
+        assert reads <= 2  # fifty calls, at most two round trips
+        await asyncio.to_thread(tokens.revoke, service_id=service_id, jti=minted["jti"])
+        refused = await burst(5)
+        assert all(isinstance(a, Unauthenticated) and a.code == "TOKEN_REVOKED" for a in refused)
+        # Cut the verifier's connection: the next calls fail closed, then it reconnects.
+        pid = verifier._aconn.info.backend_pid
+        with platform.session() as session:
+            from sqlalchemy import text
+
+            session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        other = await asyncio.to_thread(tokens.mint, service_id=service_id)
+        [failed] = await burst(1)
+        assert isinstance(failed, Unauthenticated) and failed.code == "REVOCATION_STORE_UNAVAILABLE"
+        assert (await verifier.averify(other["token"], service_id))["jti"] == other["jti"]
+        await verifier.aclose()
+
+    asyncio.run(scenario())

@@ -23,10 +23,12 @@ verifier refuses every token: it fails closed.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jwt
@@ -40,6 +42,7 @@ from .signing import ALGORITHM, keypair
 
 log = logging.getLogger(__name__)
 
+ASYNC_READ_TIMEOUT = 5.0  # seconds; a store slower than this is treated as unreadable
 _COUNTER_SQL = "SELECT version FROM service_token_revocation_counter WHERE id = 1"
 # Signature only here: the claims are then checked in the documented order by hand.
 _SIGNATURE_ONLY = {
@@ -85,6 +88,8 @@ class ServiceTokenVerifier:
         self._revoked: dict[tuple[str, str], float] = {}  # (service_id, jti) -> forget after
         self._cutoffs: dict[str, float] = {}  # service_id -> refuse tokens with iat below
         self._signed: dict[str, dict[str, Any]] = {}  # token -> claims, signature already checked
+        self._aconn: Any = None  # the gateway's async connection (PostgreSQL only)
+        self._reads = _Reads(self._aread_counter)
         self._cache_size = cache_size
         self.reloads = 0  # how often the view was (re)loaded: tests and metrics read it
 
@@ -133,11 +138,67 @@ class ServiceTokenVerifier:
         """The jti's revocation, then the service's cutoff, against a current view."""
         with self._lock:
             self._refresh()
-            if (service_id, claims["jti"]) in self._revoked:
-                raise _invalid("service token has been revoked", "TOKEN_REVOKED")
-            cutoff = self._cutoffs.get(service_id)
-            if cutoff is not None and claims["iat"] < cutoff:
-                raise _invalid("service token was revoked with all tokens of this service", "TOKEN_REVOKED")
+        self._check_view(claims, service_id)
+
+    def _check_view(self, claims: dict[str, Any], service_id: str) -> None:
+        if (service_id, claims["jti"]) in self._revoked:
+            raise _invalid("service token has been revoked", "TOKEN_REVOKED")
+        cutoff = self._cutoffs.get(service_id)
+        if cutoff is not None and claims["iat"] < cutoff:
+            raise _invalid("service token was revoked with all tokens of this service", "TOKEN_REVOKED")
+
+    # -- the gateway's path -----------------------------------------------------------
+    @property
+    def reads_asynchronously(self) -> bool:
+        """True on PostgreSQL: the gateway then awaits ``averify`` instead of calling ``verify``.
+
+        A counter read there is a network round trip; made synchronously it would stall
+        the event loop for every call in flight. SQLite's read (a few microseconds, no
+        network) is cheaper than any hand-off, so it stays synchronous.
+        """
+        return self._engine.dialect.name == "postgresql"
+
+    async def averify(self, token: str, service_id: str) -> dict[str, Any]:
+        """``verify`` for an event loop; concurrent calls share counter reads (``_Reads``)."""
+        claims = self.check_token(token, service_id)
+        await self._reads.fresh()
+        self._check_view(claims, service_id)
+        return claims
+
+    async def _aread_counter(self) -> None:
+        try:
+            version = await asyncio.wait_for(self._aquery_counter(), ASYNC_READ_TIMEOUT)
+            if version != self._version:
+                await asyncio.to_thread(self._locked_load, version)
+        except Exception:
+            log.warning("revocation store unreadable; refusing service tokens", exc_info=True)
+            conn, self._aconn = self._aconn, None
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            raise _invalid("revocations cannot be checked right now", "REVOCATION_STORE_UNAVAILABLE") from None
+
+    async def _aquery_counter(self) -> int:
+        import psycopg
+
+        if self._aconn is None:
+            url = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._aconn = await psycopg.AsyncConnection.connect(url, autocommit=True)
+        cursor = await self._aconn.execute(_COUNTER_SQL)
+        row = await cursor.fetchone()
+        if row is None:
+            raise RuntimeError("the revocation counter row is missing")
+        return int(row[0])
+
+    def _locked_load(self, version: int) -> None:
+        with self._lock:
+            if version != self._version:
+                self._load(version)
+
+    async def aclose(self) -> None:
+        conn, self._aconn = self._aconn, None
+        if conn is not None:
+            await conn.close()
 
     # -- the local view ---------------------------------------------------------------
     def _refresh(self) -> None:
@@ -205,3 +266,46 @@ class ServiceTokenVerifier:
             conn, self._conn = self._conn, None
             if conn is not None:
                 conn.close()
+
+
+class _Reads:
+    """Coalesces the counter reads of calls in flight on one event loop.
+
+    A call waits for a read that *started after the call arrived*, so it sees every
+    revocation committed before it; all calls that arrive while one read is in flight
+    share the next one. Under load that is one round trip per batch of calls instead
+    of one per call, with no cache window.
+    """
+
+    def __init__(self, read: Callable[[], Awaitable[None]]) -> None:
+        self._read = read
+        self._current: asyncio.Future[None] | None = None
+        self._next: asyncio.Future[None] | None = None
+
+    async def fresh(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._current is None:
+            future = self._current = loop.create_future()
+            loop.create_task(self._run(future))
+        else:
+            # The read in flight may have started before this call: wait for the next.
+            if self._next is None:
+                self._next = loop.create_future()
+            future = self._next
+        # shield: one caller giving up must not cancel the read the others wait for
+        await asyncio.shield(future)
+
+    async def _run(self, future: asyncio.Future[None]) -> None:
+        try:
+            await self._read()
+        except Exception as exc:  # noqa: BLE001 - handed to every waiter
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters that gave up must not log it as lost
+        else:
+            future.set_result(None)
+        finally:
+            self._current = None
+            if self._next is not None:
+                future, self._next = self._next, None
+                self._current = future
+                asyncio.get_running_loop().create_task(self._run(future))

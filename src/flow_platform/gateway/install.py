@@ -80,6 +80,7 @@ class ServicesRuntime:
     async def aclose(self) -> None:
         await self.jobs.aclose()
         await self.supervisor.aclose()
+        await self.service_tokens.aclose()
 
 
 def install(app: Any, platform: Platform) -> ServicesRuntime:

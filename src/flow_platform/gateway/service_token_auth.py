@@ -8,6 +8,8 @@ is a 401 with `WWW-Authenticate`, and the handler sees the token's claims.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from ..domain.errors import Unauthenticated
 from ..domain.service_token_verifier import ServiceTokenVerifier
 from .auth import Claims, Credentials, GatewayError, unauthorized
@@ -20,14 +22,26 @@ class ServiceTokenAuthenticator:
     def __init__(self, verifier: ServiceTokenVerifier) -> None:
         self.verifier = verifier
 
-    def __call__(self, credentials: Credentials, service: ServiceRoute) -> Claims:
+    def __call__(self, credentials: Credentials, service: ServiceRoute) -> Claims | Awaitable[Claims]:
         token = credentials.api_key if credentials.api_key is not None else credentials.bearer
         if not token:
             raise unauthorized("this endpoint needs a service token: Authorization: Bearer fl_hsl_...")
+        if self.verifier.reads_asynchronously:
+            return self._averify(token, service.id)
         try:
             return self.verifier.verify(token, service.id)
         except Unauthenticated as err:
-            raise GatewayError(401, err.code, err.message, _CHALLENGE) from None
+            raise _refused(err) from None
+
+    async def _averify(self, token: str, service_id: str) -> Claims:
+        try:
+            return await self.verifier.averify(token, service_id)
+        except Unauthenticated as err:
+            raise _refused(err) from None
+
+
+def _refused(err: Unauthenticated) -> GatewayError:
+    return GatewayError(401, err.code, err.message, _CHALLENGE)
 
 
 def refuse_service_tokens(credentials: Credentials, service: ServiceRoute) -> Claims:
