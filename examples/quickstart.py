@@ -88,20 +88,97 @@ except CLINotFoundError as e:
     )
 
 
+def hosted_service(w: Walk) -> None:
+    heading("Host a service with /health and /analyze, publish it and call it")
+    (w.tmp / "health.py").write_text('def main(request):\n    return {"status": "ok"}\n')
+    (w.tmp / "analyze.py").write_text(
+        "def main(request):\n"
+        '    text = request["body"]["text"]\n'
+        '    positive = any(word in text.lower() for word in ("good", "great", "love"))\n'
+        '    return {"sentiment": "positive" if positive else "neutral", "confidence": 0.92}\n'
+    )
+    service = json.loads(
+        w.sh(
+            "flow-sdk",
+            "services",
+            "create",
+            "--slug",
+            "sentiment",
+            "--name",
+            "Sentiment",
+            "--mode",
+            "persistent",
+            "--json",
+            show=False,
+        )
+    )
+    sid = service["id"]
+    print(f"service {sid} ({service['status']})")
+    w.sh(
+        "flow-sdk",
+        "services",
+        "endpoints",
+        "add",
+        sid,
+        "--method",
+        "GET",
+        "--path",
+        "/health",
+        "--file",
+        str(w.tmp / "health.py"),
+    )
+    w.sh(
+        "flow-sdk",
+        "services",
+        "endpoints",
+        "add",
+        sid,
+        "--method",
+        "POST",
+        "--path",
+        "/analyze",
+        "--file",
+        str(w.tmp / "analyze.py"),
+        "--request-schema",
+        '{"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}',
+    )
+    w.sh("flow-sdk", "services", "publish", sid)
+    w.sh("flow-sdk", "services", "invoke", sid, "GET", "/health")
+    w.sh("flow-sdk", "services", "invoke", sid, "POST", "/analyze", "--body", '{"text": "I love this product"}')
+    w.python(
+        "the spec's example script, calling the same service",
+        f"""
+from flow_sdk.config import load_config
+from flow_sdk.cli_client import CLIClient
+config = load_config()
+client = CLIClient(config)
+health = client.invoke_service(service_id="{sid}", method="GET", path="/health")
+print(f"Health: {{health}}")
+result = client.invoke_service(
+    service_id="{sid}",
+    method="POST",
+    path="/analyze",
+    body={{"text": "Analyze this document for sentiment."}},
+)
+print(f"Result: {{result}}")
+""",
+    )
+
+
 def service_tokens(w: Walk) -> None:
-    heading("Mint and revoke service tokens")
-    service_id = "5e7f1c2a-0000-4000-8000-000000000001"  # any service of the workspace
+    heading("Mint, revoke and list service tokens of that service")
+    services = json.loads(w.sh("flow-sdk", "services", "list", "--json", show=False))
+    sid = next(s["id"] for s in services if s["slug"] == "sentiment")
     minted = json.loads(
-        w.sh("flow-sdk", "tokens", "mint", service_id, "--claims", '{"tenant_id": "t-123"}', "--json", show=False)
+        w.sh("flow-sdk", "tokens", "mint", sid, "--claims", '{"tenant_id": "t-123"}', "--json", show=False)
     )
     print(json.dumps({**minted, "token": minted["token"][:16] + "..."}, indent=2))
-    w.sh("flow-sdk", "tokens", "revoke", service_id, minted["jti"], "--expires-at", minted["expires_at"],
-         "--reason", "No longer needed")
-    w.sh("flow-sdk", "tokens", "revocations", service_id)
+    w.sh("flow-sdk", "tokens", "revoke", sid, minted["jti"], "--expires-at", minted["expires_at"], "--reason", "demo")
+    w.sh("flow-sdk", "tokens", "revocations", sid)
 
 
 # Later features append their walkthrough steps here, in order.
-STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client, service_tokens]
+STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client, hosted_service, service_tokens]
 
 
 def main() -> int:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
 from .api import ROUTERS
@@ -39,10 +40,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 class PlatformApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error middleware, so even a 500 carries its request id.
-        stack: ASGIApp = RequestIdMiddleware(super().build_middleware_stack())
-        # The service gateway answers its own URLs ahead of all of it (docs/hosted-services.md).
-        services = getattr(self.state, "services", None)
-        return services.wrap(stack) if services is not None else stack
+        return RequestIdMiddleware(super().build_middleware_stack())
+
+    # Set by the app factory: the hosted-service gateway answers its own URLs ahead of
+    # FastAPI's routing and per-request telemetry check (docs/hosted-services.md).
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.front is not None:
+            await self.front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None] | None = None) -> FastAPI:
@@ -68,7 +76,7 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
         lifespan=lifespan,
     )
     app.state.platform = platform
-    install_services(app, platform)
+    app.front = install_services(app, platform).wrap(partial(FastAPI.__call__, app))
     api_errors.install(app)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)

@@ -11,6 +11,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import httpx
+
     from ._transport import Transport
 
 __all__ = ["FlowSDK", "HTTPError"]
@@ -78,6 +80,7 @@ class FlowSDK:
         ring_id: str | None = None,
         request_id: str | None = None,
         timeout: float = 30.0,
+        http_client: httpx.Client | None = None,
     ) -> None:
         env = os.environ
         self.platform_url = (platform_url or env.get("PLATFORM_API_URL") or "").rstrip("/")
@@ -88,6 +91,7 @@ class FlowSDK:
         self.ring_id = ring_id or env.get("RING_ID", "")
         self.request_id = request_id or env.get("REQUEST_ID") or None
         self.timeout = timeout
+        self._http_client = http_client
 
     @cached_property
     def services(self) -> _Services:
@@ -102,7 +106,11 @@ class FlowSDK:
             raise RuntimeError("FlowSDK needs PLATFORM_API_URL (set by the platform runtime)")
         headers = {"X-Request-ID": self.request_id} if self.request_id else None
         return Transport(
-            normalize_platform_url(self.platform_url), token=self.token, timeout=self.timeout, default_headers=headers
+            normalize_platform_url(self.platform_url),
+            token=self.token,
+            timeout=self.timeout,
+            http_client=self._http_client,
+            default_headers=headers,
         )
 
     def close(self) -> None:

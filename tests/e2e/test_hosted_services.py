@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -179,6 +180,29 @@ def test_published_versions_are_frozen_and_lifecycle_rules(client):
         client.invoke_service(sid, "GET", "/health")
     with pytest.raises(CLIConflictError):
         client.hosted_services.versions.create(sid)
+
+
+def test_suspend_and_archive_stop_the_workers(client):
+    source = "import os\ndef main(r):\n    return os.getpid()\n"
+    sid = deploy(client, [{"path": "/pid", "method": "GET", "source": source}])["id"]
+    first = client.invoke_service(sid, "GET", "/pid")
+    client.hosted_services.suspend(sid)
+    assert _gone(first)
+    client.hosted_services.reactivate(sid)
+    second = client.invoke_service(sid, "GET", "/pid")
+    assert second != first
+    client.hosted_services.archive(sid)
+    assert _gone(second)
+
+
+def _gone(pid: int, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        stat = Path(f"/proc/{pid}/stat")
+        if not stat.exists() or stat.read_text().split()[2] == "Z":
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_draft_service_and_unknown_paths(client):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Annotated
 
+import anyio.from_thread
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import func, select
 
@@ -90,6 +91,8 @@ def _transition(action: str):  # type: ignore[no-untyped-def]
     def change(service_id: str, scope: WorkspaceBuilder, session: SessionDep, runtime: RuntimeDep) -> ServicePublic:
         row = services.change_service_status(session, _service(session, scope.workspace_id, service_id), action)
         runtime.changed()
+        if action != "reactivate":  # a suspended or archived service holds no processes
+            anyio.from_thread.run_sync(runtime.supervisor.stop, row.id)
         return _public(session, row)
 
     change.__name__ = f"{action}_service"

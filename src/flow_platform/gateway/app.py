@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from flow_platform.api.request_id import pick_request_id
@@ -63,14 +63,14 @@ class Gateway:
         self,
         routes: RouteTable,
         supervisor: Supervisor,
-        authenticators: Mapping[str, Authenticator],
+        authenticators: dict[str, Authenticator],
         *,
         max_body: int = DEFAULT_MAX_BODY,
         jobs: AsyncSubmitter | None = None,
     ) -> None:
         self.routes = routes
         self.supervisor = supervisor
-        self.authenticators = dict(authenticators)
+        self.authenticators = authenticators  # kept, not copied: features register more later
         self.max_body = max_body
         self.jobs = jobs
 

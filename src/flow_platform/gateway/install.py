@@ -18,7 +18,7 @@ from ..runtime.supervisor import Supervisor
 from ..settings import MAX_ACCESS_TOKEN_TTL_MINUTES
 from ..store.tables import ApiKey, HostedService
 from .app import ASGIApp, Gateway, mount
-from .auth import PlatformAuthenticator, default_authenticators
+from .auth import Authenticator, PlatformAuthenticator, default_authenticators
 from .jobs import JobRunner
 from .loader import load_service_route
 from .platform_auth import PlatformVerifier
@@ -39,6 +39,10 @@ class ServicesRuntime:
         self.service_tokens = ServiceTokenVerifier(settings, platform.engine)
         self.authenticators = default_authenticators(platform_auth, ServiceTokenAuthenticator(self.service_tokens))
         self.gateway = Gateway(self.routes, self.supervisor, self.authenticators, jobs=self.jobs)
+
+    def set_authenticator(self, auth_mode: str, authenticator: Authenticator) -> None:
+        """Plug in how endpoints of `auth_mode` authenticate (issue 5: "service_token")."""
+        self.authenticators[auth_mode] = authenticator
 
     def changed(self) -> None:
         """Call after any committed change to a service, version or endpoint."""

@@ -368,12 +368,11 @@ class Supervisor:
     def running(self) -> list[WorkerProcess]:
         return [w for w in [*self.workers.values(), *self._retired] if not w.dead]
 
-    async def stop(self, service_id: str, version: int | None = None) -> None:
-        """Stop the workers of a service (all versions) or of one version."""
+    def stop(self, service_id: str, version: int | None = None) -> None:
+        """Retire the workers of a service (or one version): calls in flight finish first."""
         for key, worker in list(self.workers.items()):
             if key[0] == service_id and version in (None, key[1]):
                 self._drop(worker)
-                worker.kill(signal.SIGTERM)
 
     async def aclose(self, grace: float = 2.0) -> None:
         """Stop every worker: SIGTERM to each process group, SIGKILL after `grace`."""
