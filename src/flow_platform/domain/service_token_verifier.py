@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jwt
+from jwt.types import Options
 from sqlalchemy import Engine, select
 
 from ..settings import Settings
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 ASYNC_READ_TIMEOUT = 5.0  # seconds; a store slower than this is treated as unreadable
 _COUNTER_SQL = "SELECT version FROM service_token_revocation_counter WHERE id = 1"
 # Signature only here: the claims are then checked in the documented order by hand.
-_SIGNATURE_ONLY = {
+_SIGNATURE_ONLY: Options = {
     "verify_signature": True,
     "verify_exp": False,
     "verify_nbf": False,
