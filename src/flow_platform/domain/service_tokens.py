@@ -6,7 +6,7 @@ other. Its claims::
 
     iss  the platform           aud  "flow:hosted-service:<service_id>"
     sub  the service id         typ  "service"  (access tokens say "access")
-    jti  128 random bits        iat, exp  seconds since the epoch
+    jti  128 random bits + exp  iat, exp  seconds since the epoch
     org_id                      ...and the caller's own claims, side by side
 
 Rules (documented in docs/service-tokens.md):
@@ -14,8 +14,10 @@ Rules (documented in docs/service-tokens.md):
 - ``ttl_minutes`` defaults to 60 and may be at most 10080 (7 days); <= 0 or more is 422.
 - ``claims`` is a JSON object of at most 4096 bytes (compact UTF-8 JSON) and may not
   set a name the platform sets itself (``RESERVED_CLAIMS``); both are 422.
-- Minted tokens are not stored. ``revoke`` stores the jti until ``expires_at`` plus
-  ``PRUNE_LEEWAY``; it is idempotent and answers the same whether or not the jti was
+- Minted tokens are not stored. ``revoke`` stores the jti until the token expires plus
+  ``PRUNE_LEEWAY``: the later of the ``expires_at`` passed and the expiry the jti
+  carries (its last 8 hex digits), so a wrong or missing ``expires_at`` cannot end a
+  revocation while its token still lives. It is idempotent and answers the same whether or not the jti was
   ever minted. ``revoke_all`` stores a per-service cutoff: tokens issued before it are
   refused, tokens minted after it work.
 - Every revocation write bumps the single-row revocation counter in the same
@@ -62,6 +64,17 @@ RESERVED_CLAIMS = frozenset({"sub", "aud", "iss", "exp", "iat", "nbf", "jti", "t
 PRUNE_LEEWAY = timedelta(minutes=10)
 MAX_REASON_LENGTH = 1000
 _JTI = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MINTED_JTI = re.compile(r"^[0-9a-f]{32}([0-9a-f]{8})$")
+
+
+def new_jti(exp: int) -> str:
+    """128 random bits, then the token's expiry in hex (see ``expiry_in_jti``)."""
+    return secrets.token_hex(16) + format(exp, "08x")
+
+
+def expiry_in_jti(jti: str) -> datetime | None:
+    match = _MINTED_JTI.match(jti)
+    return datetime.fromtimestamp(int(match.group(1), 16), UTC) if match else None
 
 
 def audience_for(service_id: str) -> str:
@@ -146,8 +159,8 @@ def mint_service_token(
         # issue it at the cutoff (cutoffs are whole seconds; refused is iat < cutoff).
         iat = max(iat, int(cutoff.cutoff_at.timestamp()))
     session.rollback()  # end the read transaction: minting writes nothing
-    jti = secrets.token_hex(16)
     exp = iat + ttl * 60
+    jti = new_jti(exp)
     payload = {
         **user_claims,
         "iss": settings.issuer,
@@ -220,14 +233,17 @@ def revoke_service_token(
         raise field_error("jti", "jti must be 1 to 64 letters, digits, '-' or '_'")
     reason = _check_reason(reason)
     now = now or db_now(session)
-    latest = now + timedelta(minutes=MAX_TTL_MINUTES) + PRUNE_LEEWAY
-    if expires_at is None:
-        # Unknown expiry: keep the row as long as any token can live.
-        expires_at = now + timedelta(minutes=MAX_TTL_MINUTES)
-    elif expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=UTC)
-    if expires_at > latest:
-        raise field_error("expires_at", f"no service token lives past {MAX_TTL_MINUTES} minutes from now")
+    longest = now + timedelta(minutes=MAX_TTL_MINUTES)  # no token can live past this
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        if expires_at > longest + PRUNE_LEEWAY:
+            raise field_error("expires_at", f"no service token lives past {MAX_TTL_MINUTES} minutes from now")
+    # Keep the row while the token can live: the later of what the caller says and what
+    # the jti says (capped: a made-up jti cannot pin a row for longer than any token), and
+    # without either as long as any token can live. Built from the request alone.
+    known = [e for e in (expires_at, expiry_in_jti(jti)) if e is not None]
+    expires_at = min(max(known), longest) if known else longest
     version = _bump_counter(session)
     row = session.scalar(
         select(ServiceTokenRevocation).where(

@@ -124,7 +124,8 @@ def _payload(token: str) -> dict[str, Any]:
 def test_minted_token_shape(platform, verifier, service):
     minted = mint(platform, service, claims={"tenant_id": "t-123", "role": "reader"}, ttl_minutes=120)
     assert minted.token.startswith("fl_hsl_eyJ")
-    assert len(minted.jti) == 32 and int(minted.jti, 16) >= 0  # 128 random bits, hex
+    assert len(minted.jti) == 40 and int(minted.jti, 16) >= 0  # 128 random bits + the expiry, hex
+    assert st.expiry_in_jti(minted.jti) == minted.expires_at
     assert minted.expires_at - minted.issued_at == timedelta(minutes=120)
     assert minted.claims == {"tenant_id": "t-123", "role": "reader"}
     header = jwt.get_unverified_header(minted.token[len(st.PREFIX) :])
@@ -263,7 +264,8 @@ def test_revoke_is_idempotent_and_says_nothing_about_existence(platform, service
     when = datetime.now(UTC) + timedelta(minutes=30)
     first = revoke(platform, service, real.jti, expires_at=when, reason="r")
     again = revoke(platform, service, real.jti, expires_at=when, reason="r")
-    unknown = revoke(platform, service, "0" * 32, expires_at=when, reason="r")
+    # Never minted, same shape (the expiry is in the jti): the same answer but for the jti.
+    unknown = revoke(platform, service, "0" * 32 + real.jti[32:], expires_at=when, reason="r")
     assert first == again
     assert {**unknown.__dict__, "jti": real.jti} == first.__dict__
     assert [e.jti for e in listing(platform, service)].count(real.jti) == 1
@@ -362,3 +364,20 @@ def test_unreadable_store_fails_closed(platform, verifier, service):
     with platform.engine.begin() as conn:
         conn.execute(text("ALTER TABLE counter_away RENAME TO service_token_revocation_counter"))
     assert verifier.verify(minted.token, service)["jti"] == minted.jti
+
+
+def test_a_revocation_outlives_a_wrong_or_missing_expires_at(platform, verifier, service):
+    now = datetime.now(UTC)
+    minted = mint(platform, service, ttl_minutes=120)
+    # The caller claims the token expires in a minute: the jti knows better.
+    answer = revoke(platform, service, minted.jti, expires_at=now + timedelta(minutes=1))
+    assert answer.expires_at == minted.expires_at
+    with platform.sessions() as s:
+        st.prune_revocations(s, now=now + timedelta(minutes=1) + st.PRUNE_LEEWAY + timedelta(minutes=5))
+    assert refused(verifier, minted.token, service).code == "TOKEN_REVOKED"
+    # Without expires_at the row also lives exactly as long as the token.
+    other = mint(platform, service, ttl_minutes=30)
+    assert revoke(platform, service, other.jti).expires_at == other.expires_at
+    # A jti that was never minted (or not by us) is kept as long as any token can live, at most.
+    made_up = "f" * 40
+    assert revoke(platform, service, made_up).expires_at <= datetime.now(UTC) + timedelta(minutes=st.MAX_TTL_MINUTES)
