@@ -88,6 +88,22 @@ except CLINotFoundError as e:
     )
 
 
+def deploy_code_block(w: Walk) -> None:
+    heading("Publish a code block and deploy it to the dev ring")
+    source = w.tmp / "hello.py"
+    source.write_text("def main(request):\n    return {'hello': request.get('name', 'world')}\n")
+    print(f"$ cat {source.name}\n{source.read_text().rstrip()}")
+    w.sh("flow-sdk", "rings", "list")
+    created = w.sh(
+        "flow-sdk", "components", "create", "--name", "hello", "--version", "1.0.0", "--source", str(source), "--json",
+        show=False,
+    )  # fmt: skip
+    component_id = json.loads(created)["id"]
+    print(f"published component {component_id}")
+    w.sh("flow-sdk", "deployments", "create", "--ring", "dev", "--component", component_id, "--wait")
+    w.sh("flow-sdk", "deployments", "list", "--ring", "dev")
+
+
 def hosted_service(w: Walk) -> None:
     heading("Host a service with /health and /analyze, publish it and call it")
     (w.tmp / "health.py").write_text('def main(request):\n    return {"status": "ok"}\n')
@@ -165,6 +181,37 @@ print(f"Result: {{result}}")
     )
 
 
+def connector_ddl(w: Walk) -> None:
+    heading("Preview, then execute, DDL on an embedded SQLite connector instance")
+    made = w.sh("flow-sdk", "connectors", "create", "--connector", "sqlite", "--name", "events-db", "--json")
+    instance_id = json.loads(made)["id"]
+    w.sh("flow-sdk", "ddl", instance_id, "--sql", "CREATE TABLE events (id TEXT, payload JSONB)")
+    w.python(
+        "the spec's Connector DDL snippet, verbatim but for the instance id",
+        f"""
+from flow_sdk.config import load_config
+from flow_sdk.cli_client import CLIClient
+client = CLIClient(load_config())
+# Preview DDL (dry run)
+preview = client.execute_ddl(
+    instance_id="{instance_id}",
+    sql="CREATE TABLE events (id TEXT, payload JSONB)",
+    confirm=False,
+)
+print(preview)  # Shows what would happen
+# Execute DDL for real
+result = client.execute_ddl(
+    instance_id="{instance_id}",
+    sql="CREATE TABLE events (id TEXT, payload JSONB)",
+    confirm=True,
+    reason="Setting up event storage",
+)
+print(result["outcome"], result["objects_changed"])  # not in the spec: show the result
+""",
+    )
+    w.sh("flow-sdk", "ddl", instance_id, "--sql", "ALTER TABLE events DROP COLUMN payload")
+
+
 def service_tokens(w: Walk) -> None:
     heading("Mint, revoke and list service tokens of that service")
     services = json.loads(w.sh("flow-sdk", "services", "list", "--json", show=False))
@@ -178,7 +225,14 @@ def service_tokens(w: Walk) -> None:
 
 
 # Later features append their walkthrough steps here, in order.
-STEPS: list[Callable[[Walk], None]] = [bootstrap_and_login, python_client, hosted_service, service_tokens]
+STEPS: list[Callable[[Walk], None]] = [
+    bootstrap_and_login,
+    python_client,
+    deploy_code_block,
+    hosted_service,
+    connector_ddl,
+    service_tokens,
+]
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ from . import __version__
 from .api import ROUTERS
 from .api import errors as api_errors
 from .api.request_id import RequestIdMiddleware
+from .deployer.worker import start_deployer
 from .gateway.install import install as install_services
 from .platform import Platform
 from .schemas.common import ErrorBody
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(platform.engine, settings)
         log.info("schema is current on %s", platform.engine.dialect.name)
+        app.state.deployer = start_deployer(platform)  # stops in platform.close()
         if on_ready is not None:
             on_ready()
         try:

@@ -32,9 +32,12 @@ from ._urls import API_PREFIX, normalize_platform_url
 from .config import FlowConfig, load_config
 from .resources.api_keys import APIKeysNamespace
 from .resources.components import ComponentsNamespace
+from .resources.connector_instances import ConnectorInstancesNamespace
+from .resources.deployments import ComponentDeploymentsNamespace, WorkflowDeploymentsNamespace
 from .resources.hosted_services import HostedServicesNamespace
 from .resources.invoke import gateway_path
 from .resources.jobs import JobsNamespace
+from .resources.rings import CLIRingsNamespace
 
 __all__ = [
     "CLIAuthenticationError",
@@ -46,6 +49,7 @@ __all__ = [
     "CLINotFoundError",
     "CLIPermissionError",
     "CLIRateLimitError",
+    "CLIRingsNamespace",
     "CLIServerError",
     "CLITimeoutError",
     "CLIValidationError",
@@ -158,7 +162,28 @@ class CLIClient:
         url = gateway_path(self.config.org_id, service_id, path, version)
         return self._request(method.upper(), url, json=body, params=query, idempotent=False)
 
+    # -- connector DDL ---------------------------------------------------------------
+    def execute_ddl(
+        self, instance_id: str, sql: str, confirm: bool = False, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Preview (``confirm=False``, changes nothing) or execute one DDL statement.
+
+        Executing needs a non-empty ``reason``; refused statements raise
+        ``CLIValidationError`` with code ``DDL_NOT_ALLOWED``. A statement that fails
+        comes back with ``outcome == "failed"`` and its ``error``, not as an exception.
+        """
+        path = self._ws_path(f"/connector-instances/{_seg(instance_id)}/ddl")
+        body = {"sql": sql, "confirm": confirm, "reason": reason}
+        # The server bounds the call (the instance's lock and statement timeouts, for
+        # the preview and then the execution), which may outlast the client's default.
+        result: dict[str, Any] = self._request("POST", path, json=body, timeout=_DDL_TIMEOUT_SECONDS)
+        return result
+
     # -- namespaces ----------------------------------------------------------------
+    @cached_property
+    def hosted_services(self) -> HostedServicesNamespace:
+        return HostedServicesNamespace(self)
+
     @cached_property
     def jobs(self) -> JobsNamespace:
         return JobsNamespace(self)
@@ -172,8 +197,21 @@ class CLIClient:
         return ComponentsNamespace(self)
 
     @cached_property
-    def hosted_services(self) -> HostedServicesNamespace:
-        return HostedServicesNamespace(self)
+    def connector_instances(self) -> ConnectorInstancesNamespace:
+        return ConnectorInstancesNamespace(self)
+
+    # -- deployments ---------------------------------------------------------------
+    @cached_property
+    def rings(self) -> CLIRingsNamespace:
+        return CLIRingsNamespace(self)
+
+    @cached_property
+    def component_deployments(self) -> ComponentDeploymentsNamespace:
+        return ComponentDeploymentsNamespace(self)
+
+    @cached_property
+    def workflow_deployments(self) -> WorkflowDeploymentsNamespace:
+        return WorkflowDeploymentsNamespace(self)
 
     # -- plumbing shared by the namespaces -----------------------------------------
     def _org_path(self, suffix: str = "") -> str:
@@ -196,6 +234,9 @@ class CLIClient:
         body = self._request("GET", path, params=params)
         items: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
         return items
+
+
+_DDL_TIMEOUT_SECONDS = 600.0
 
 
 def _seg(value: str) -> str:

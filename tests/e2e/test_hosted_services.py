@@ -422,3 +422,33 @@ def test_async_jobs(client):
     failing = client.jobs.submit(sid, "POST", "/analyze", body={"no_text": 1}, version=1)
     failed = client.jobs.wait(sid, failing["job_id"], timeout=30)
     assert failed["status"] == "failed" and failed["error"]["code"] == "HANDLER_ERROR"
+
+
+def test_roles_builders_manage_viewers_only_read_and_call(client, make_client):
+    from flow_sdk.cli_client import CLIPermissionError
+
+    sid = deploy(client, [{"path": "/health", "method": "GET", "source": HEALTH}])["id"]
+    viewer = make_client("viewer")
+    with pytest.raises(CLIPermissionError):
+        viewer.hosted_services.create({"slug": "nope", "name": "x", "execution_mode": "persistent"})
+    with pytest.raises(CLIPermissionError):
+        viewer.hosted_services.suspend(sid)
+    assert viewer.hosted_services.get(sid)["status"] == "active"
+    assert viewer.invoke_service(sid, "GET", "/health") == {"status": "ok"}
+    builder = make_client("builder")
+    assert builder.hosted_services.versions.create(sid)["number"] == 2
+
+
+def test_invocation_mode_takes_a_ring_of_the_workspace(client, platform, make_client):
+    ring_id = client.rings.resolve("dev")
+    service = client.hosted_services.create(
+        {"slug": f"inv-{uuid.uuid4().hex[:8]}", "name": "inv", "execution_mode": "invocation", "ring_id": ring_id}
+    )
+    assert (service["execution_mode"], service["ring_id"]) == ("invocation", ring_id)
+    other = make_client(tenant_=platform.bootstrap())
+    foreign_ring = other.rings.resolve("dev")
+    with pytest.raises(CLIValidationError) as info:
+        client.hosted_services.create(
+            {"slug": "foreign-ring", "name": "x", "execution_mode": "invocation", "ring_id": foreign_ring}
+        )
+    assert info.value.body["details"][0]["field"] == "ring_id"

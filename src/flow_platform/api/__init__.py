@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, components, orgs, service_tokens, services, system
+from . import (
+    api_keys,
+    auth,
+    components,
+    connector_instances,
+    deployments,
+    orgs,
+    rings,
+    service_tokens,
+    services,
+    system,
+)
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -11,5 +22,9 @@ ROUTERS: list[APIRouter] = [
     api_keys.router,
     components.router,
     services.router,
+    rings.router,
+    deployments.component_router,
+    deployments.workflow_router,
+    connector_instances.router,
     service_tokens.router,
 ]

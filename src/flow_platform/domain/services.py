@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..runtime.bundle import PARAM_SEGMENT
@@ -22,6 +21,7 @@ from ..store.tables import HostedService, Ring, ServiceEndpoint, ServiceVersion
 from .components import read_component
 from .errors import Conflict, NotFound, field_error
 from .ids import parse_id
+from .persist import commit_or_conflict
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EXECUTION_MODES = ("invocation", "persistent")
@@ -75,11 +75,7 @@ def create_service(
         created_by=created_by,
     )
     session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"a service with slug {slug!r} already exists in this workspace") from None
+    commit_or_conflict(session, f"a service with slug {slug!r} already exists in this workspace", flush_only=True)
     session.add(ServiceVersion(service_id=row.id, number=1, status="draft"))
     session.commit()
     return row
@@ -153,7 +149,7 @@ def create_version(session: Session, service: HostedService) -> ServiceVersion:
     latest = versions[-1]
     draft = ServiceVersion(service_id=service.id, number=latest.number + 1, status="draft")
     session.add(draft)
-    session.flush()
+    commit_or_conflict(session, "another version was created at the same time; try again", flush_only=True)
     for ep in read_endpoints(session, latest):
         copy = {
             c.key: getattr(ep, c.key) for c in ServiceEndpoint.__table__.columns if c.key not in ("id", "created_at")
@@ -245,11 +241,7 @@ def create_endpoint(
     )
     _check_overlap(session, version, method, path)
     session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"{method} {path} already exists in this version") from None
+    commit_or_conflict(session, f"{method} {path} already exists in this version")
     return row
 
 

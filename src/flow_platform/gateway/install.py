@@ -84,13 +84,14 @@ class ServicesRuntime:
     async def aclose(self) -> None:
         await self.jobs.aclose()
         await self.supervisor.aclose()
+        self.epoch.close()
         await self.service_tokens.aclose()
 
 
 def install(app: Any, platform: Platform) -> ServicesRuntime:
     runtime = ServicesRuntime(platform)
     app.state.services = runtime
-    # Should the lifespan never complete (a crash), still kill the worker processes.
-    platform.on_shutdown.append(runtime.supervisor.kill_all_now)
+    # Workers stop at lifespan shutdown (`aclose`); if the platform dies without one,
+    # each worker sees its parent pipe close and exits (runtime/worker.py).
     platform.on_shutdown.append(runtime.service_tokens.close)
     return runtime

@@ -51,13 +51,14 @@ class RouteEpoch:
 
     In one process the integer is enough. With several platform processes on one host
     (uvicorn --workers, or a second `serve` on the same data dir) pass `path`: writers
-    also append a byte to that file and readers compare its size, one `stat` per call
+    also append a byte to that file and readers compare its size, one `fstat` per call
     (size, unlike mtime, changes on every bump however close together).
     """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._local = 0
+        self._fd: int | None = None
 
     def bump(self) -> None:
         self._local += 1
@@ -70,11 +71,16 @@ class RouteEpoch:
     def __call__(self) -> object:
         if self.path is None:
             return self._local
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return (self._local, 0, 0)
-        return (self._local, st.st_size, st.st_ino)
+        if self._fd is None:
+            # fstat on a held descriptor costs a fraction of a stat by path; the file is
+            # only ever appended to or truncated in place, never replaced.
+            self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT, 0o600)
+        return (self._local, os.fstat(self._fd).st_size)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class RouteTable:

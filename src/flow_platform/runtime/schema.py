@@ -1,8 +1,8 @@
 """A small JSON-Schema validator for the subset endpoints may declare.
 
-Why not the `jsonschema` package: it pulls in several dependencies and adds ~100 ms to
-every worker's cold start, while endpoint schemas need only the structural keywords
-below. Endpoint creation rejects any other keyword (`unsupported_keywords`), so a schema
+Why not the `jsonschema` package: it brings four more dependencies whose import every
+worker would pay at cold start, while endpoint schemas need only the structural
+keywords below. Endpoint creation rejects any other keyword (`unsupported_keywords`), so a schema
 is never silently half-enforced.
 """
 

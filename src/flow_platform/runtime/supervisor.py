@@ -228,8 +228,7 @@ class Supervisor:
         self.python = python
         self.extra_env = dict(env or {})
         self.ready_timeout = ready_timeout
-        # Unix socket paths are limited to ~100 bytes, so sockets live in a short temp dir.
-        self.run_dir = Path(tempfile.mkdtemp(prefix="flow-rt-"))
+        self._run_dir: Path | None = None
         self.workers: dict[VersionKey, WorkerProcess] = {}
         self._retired: set[WorkerProcess] = set()
         self._starting: dict[VersionKey, asyncio.Future[WorkerProcess]] = {}
@@ -237,6 +236,14 @@ class Supervisor:
         self._serial = 0
         self._closing = False
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def run_dir(self) -> Path:
+        # Unix socket paths are limited to ~100 bytes, so sockets live in a short temp dir,
+        # made on the first start so that an app that never runs a worker leaves none.
+        if self._run_dir is None:
+            self._run_dir = Path(tempfile.mkdtemp(prefix="flow-rt-"))
+        return self._run_dir
 
     def log_path(self, service_id: str, version: int) -> Path:
         return self.log_dir / service_id / f"v{version}.log"
@@ -389,12 +396,9 @@ class Supervisor:
                 await asyncio.wait(pending, timeout=grace)
         self.workers.clear()
         self._retired.clear()
-        shutil.rmtree(self.run_dir, ignore_errors=True)
+        if self._run_dir is not None:
+            shutil.rmtree(self._run_dir, ignore_errors=True)
 
-    def kill_all_now(self) -> None:
-        """Last-resort synchronous cleanup, for when no event loop is left to await on."""
-        for worker in self.running():
-            worker.kill(signal.SIGKILL)
 
 
 def _key(bundle: Bundle) -> VersionKey:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from . import auth, services, tenancy, tokens
+from . import auth, components, connectors, ddl, deployments, rings, services, tenancy, tokens
 
 
 class FlowGroup(click.Group):
@@ -47,7 +47,12 @@ cli.add_command(auth.whoami)
 cli.add_command(auth.auth)
 cli.add_command(tenancy.orgs)
 cli.add_command(tenancy.workspaces)
+cli.add_command(rings.rings)
+cli.add_command(components.components)
+cli.add_command(deployments.deployments)
 cli.add_command(services.services)
+cli.add_command(connectors.connectors)
+cli.add_command(ddl.ddl)
 cli.add_command(tokens.tokens)
 
 

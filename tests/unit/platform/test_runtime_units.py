@@ -99,3 +99,18 @@ def test_http_error_defaults():
     assert (err.status, err.code, err.message, err.details) == (404, "NOT_FOUND", "gone", [])
     with pytest.raises(ValueError):
         HTTPError(200, "fine")
+
+
+def test_route_epoch_is_shared_through_its_file(tmp_path):
+    from flow_platform.gateway.routes import RouteEpoch
+
+    writer, reader = RouteEpoch(tmp_path / "epoch"), RouteEpoch(tmp_path / "epoch")
+    seen = reader()
+    for _ in range(3):  # back-to-back bumps are each visible, however close together
+        writer.bump()
+        now = reader()
+        assert now != seen
+        seen = now
+    assert reader() == seen
+    writer.close()
+    reader.close()

@@ -2,6 +2,9 @@
 
 from .api_keys import ApiKey as ApiKey
 from .components import Component as Component
+from .connectors import ConnectorInstance as ConnectorInstance
+from .connectors import DDLAuditEntry as DDLAuditEntry
+from .deployments import Deployment as Deployment
 from .service_tokens import RevocationCounter as RevocationCounter
 from .service_tokens import ServiceTokenCutoff as ServiceTokenCutoff
 from .service_tokens import ServiceTokenRevocation as ServiceTokenRevocation

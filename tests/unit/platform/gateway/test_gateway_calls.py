@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -255,3 +256,30 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_a_worker_killed_while_idle_is_restarted(gateway_server, caller):
+    code = "import os\ndef main(r):\n    return os.getpid()\n"
+    sid = gateway_server.add_service([EndpointSpec("GET", "/pid", code)])
+    first = caller.get(gateway_server.url_for(sid, "/pid")).json()
+    os.kill(first, 9)
+    # The supervisor brings a new worker up on its own, before any call asks for one.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        worker = gateway_server.supervisor.workers.get((sid, 1))
+        if worker is not None and worker.pid != first:
+            break
+        time.sleep(0.02)
+    assert worker is not None and worker.pid != first
+    assert caller.get(gateway_server.url_for(sid, "/pid")).json() == worker.pid
+    assert "exited unexpectedly (exit code -9)" in gateway_server.supervisor.read_log(sid, 1)
+
+
+def test_code_that_fails_to_load_answers_502_and_logs_why(gateway_server, caller):
+    sid = gateway_server.add_service(
+        [EndpointSpec("GET", "/x", "import no_such_module_here\ndef main(r):\n    return 1\n")]
+    )
+    response = caller.get(gateway_server.url_for(sid, "/x"))
+    assert response.status_code == 502
+    assert response.json()["code"] == "WORKER_UNAVAILABLE"
+    assert "No module named 'no_such_module_here'" in gateway_server.supervisor.read_log(sid, 1)

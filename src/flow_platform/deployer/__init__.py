@@ -1,0 +1,1 @@
+"""The deployer: takes queued deployments through build, deploy and validation."""

@@ -1,0 +1,52 @@
+"""Component and workflow deployments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from .common import Public
+
+
+class DeploymentItem(BaseModel):
+    component_id: str
+    component_type: str | None = Field(default=None, description="Checked against the component's own type")
+
+
+class DeploymentCreate(BaseModel):
+    ring_id: str
+    deployment_notes: str = ""
+    components: list[DeploymentItem]
+
+
+class DeploymentPromote(BaseModel):
+    target_ring_id: str
+
+
+class DeploymentPublic(Public):
+    id: str
+    workspace_id: str
+    ring_id: str
+    component_id: str
+    component_type: str
+    component_name: str
+    component_version: str
+    status: str = Field(
+        description="queued, building, deploying, validating, active, failed, rolling_back, rolled_back or superseded"
+    )
+    error: str | None
+    deployment_notes: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    promoted_from_id: str | None
+    previous_id: str | None = Field(description="What this deployment superseded; rollback re-activates it")
+    artifact: dict[str, Any] | None
+    attempts: int
+    timestamps: dict[str, datetime] = Field(description="When the deployment last entered each state")
+
+
+class DeploymentsCreated(BaseModel):
+    deployments: list[DeploymentPublic]

@@ -1,0 +1,146 @@
+"""The SQLite executor against real files."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from flow_platform.domain.ddl import analyze
+from flow_platform.domain.ddl import sqlite as executor
+from flow_platform.domain.ddl.target import Target, Timeouts
+
+FAST = Timeouts(lock_timeout_ms=300, statement_timeout_ms=5_000, instance_lock_timeout_s=0.5)
+
+
+def tables(target: Target) -> set[str]:
+    conn = sqlite3.connect(target.path or "")
+    try:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    finally:
+        conn.close()
+    return {r[0] for r in rows}
+
+
+def run(target: Target, statement: str) -> None:
+    conn = sqlite3.connect(target.path or "", isolation_level=None)
+    try:
+        conn.execute(statement)
+    finally:
+        conn.close()
+
+
+def digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def test_connection_success_and_failure(sqlite_target: Target, tmp_path: Path) -> None:
+    ok, message = executor.test_connection(sqlite_target, Timeouts())
+    assert ok, message
+    missing = Target(dialect="sqlite", path=str(tmp_path / "nope.db"))
+    ok, message = executor.test_connection(missing, Timeouts())
+    assert not ok and "missing" in message
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_preview_runs_on_a_copy(sqlite_target: Target) -> None:
+    run(sqlite_target, "CREATE TABLE keep (a int)")
+    before = digest(sqlite_target.path or "")
+    analysis = analyze("CREATE TABLE events (id TEXT, payload JSONB)", "sqlite")
+    result = executor.preview(sqlite_target, analysis, Timeouts())
+    assert result.mode == "executed_and_rolled_back"
+    assert result.error is None
+    assert tables(sqlite_target) == {"keep"}
+    assert digest(sqlite_target.path or "") == before
+    executed = executor.execute(sqlite_target, analysis, Timeouts(), lock_key="i")
+    assert executed.outcome == "succeeded", executed.error
+    assert tables(sqlite_target) == {"keep", "events"}
+
+
+def test_failing_preview_reports_the_error(sqlite_target: Target) -> None:
+    run(sqlite_target, "CREATE TABLE t (a int)")
+    result = executor.preview(sqlite_target, analyze("CREATE TABLE t (b int)", "sqlite"), FAST)
+    assert result.error is not None and "already exists" in result.error
+    assert [f.code for f in result.findings] == ["DATABASE_ERROR"]
+
+
+def test_not_null_without_default_depends_on_rows(sqlite_target: Target) -> None:
+    run(sqlite_target, "CREATE TABLE t (a int)")
+    analysis = analyze("ALTER TABLE t ADD COLUMN b int NOT NULL", "sqlite")
+    empty = executor.preview(sqlite_target, analysis, Timeouts())
+    assert "NOT_NULL_WITHOUT_DEFAULT" not in [f.code for f in empty.findings]
+    run(sqlite_target, "INSERT INTO t VALUES (1)")
+    full = executor.preview(sqlite_target, analysis, Timeouts())
+    assert "NOT_NULL_WITHOUT_DEFAULT" in [f.code for f in full.findings]
+    # SQLite itself refuses NOT NULL without a default on ALTER, rows or not.
+    assert full.error is not None
+
+
+def test_driver_refuses_stacked_statements(sqlite_target: Target) -> None:
+    conn = executor.connect(sqlite_target.path or "", Timeouts())
+    try:
+        with pytest.raises(sqlite3.ProgrammingError, match="one statement"):
+            executor.run_statement(conn, "CREATE TABLE a (x int); CREATE TABLE b (x int)")
+        with pytest.raises(sqlite3.ProgrammingError):
+            executor.run_statement(conn, "CREATE TABLE a (x int) /* */; DROP TABLE b")
+    finally:
+        conn.close()
+    assert tables(sqlite_target) == set()
+
+
+def test_execute_on_a_busy_database_times_out(sqlite_target: Target) -> None:
+    holder = sqlite3.connect(sqlite_target.path or "", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # holds the write lock
+    try:
+        started = time.monotonic()
+        result = executor.execute(
+            sqlite_target, analyze("CREATE TABLE t (a int)", "sqlite"), FAST, lock_key="i"
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert elapsed < 3
+    assert result.outcome == "failed"
+    assert [f.code for f in result.findings] == ["LOCK_TIMEOUT"]
+
+
+def test_executions_on_one_instance_are_serialised(sqlite_target: Target) -> None:
+    analysis = analyze("CREATE TABLE t (a int)", "sqlite")
+    release = threading.Event()
+    entered = threading.Event()
+
+    def hold() -> None:
+        with executor._instance_lock(sqlite_target.path or "", 5):
+            entered.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    entered.wait(5)
+    try:
+        result = executor.execute(sqlite_target, analysis, FAST, lock_key="i")
+    finally:
+        release.set()
+        thread.join()
+    assert result.outcome == "failed"
+    assert result.error == "another DDL execution on this instance holds the lock"
+    assert executor.execute(sqlite_target, analysis, FAST, lock_key="i").outcome == "succeeded"
+
+
+def test_statement_timeout_is_a_finding(sqlite_target: Target) -> None:
+    run(sqlite_target, "CREATE TABLE big AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+        " WHERE i < 300000) SELECT i AS a FROM n")
+    slow = Timeouts(lock_timeout_ms=1_000, statement_timeout_ms=1)
+    result = executor.execute(sqlite_target, analyze("CREATE INDEX big_a ON big (a)", "sqlite"), slow, lock_key="i")
+    assert result.outcome == "failed"
+    assert [f.code for f in result.findings] == ["STATEMENT_TIMEOUT"]
+    conn = sqlite3.connect(sqlite_target.path or "")
+    try:
+        assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall() == []
+    finally:
+        conn.close()
