@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from flow_sdk.cli_client import CLIClient
+from flow_sdk.cli_client import CLIClient, CLIClientError
 from flow_sdk.config import FlowConfig
-from support.hosted import deploy
+from support.hosted import add_endpoints, deploy
 from support.platform import RunningPlatform
 
 PID = "import os, time\ndef main(r):\n    if r['path'] == '/slow':\n        time.sleep(30)\n    return os.getpid()\n"
@@ -68,7 +68,7 @@ def test_async_jobs_survive_a_restart(own_platform: RunningPlatform):
         sid = deploy(
             client,
             [
-                {"path": "/slow", "method": "POST", "source": PID, "async_eligible": True},
+                {"path": "/slow", "method": "POST", "source": PID, "async_eligible": True, "timeout_seconds": 5},
                 {"path": "/pid", "method": "POST", "source": PID, "async_eligible": True},
             ],
         )["id"]
@@ -82,7 +82,8 @@ def test_async_jobs_survive_a_restart(own_platform: RunningPlatform):
         own_platform.start(port)
         rerun = client.jobs.wait(sid, staged_id, timeout=30)
         assert rerun["status"] == "succeeded" and isinstance(rerun["result"], int)
-        job = client.jobs.get(sid, interrupted["job_id"])
+        # Its runner is gone: once its lease (timeout + grace) has run out, a sweep fails it.
+        job = client.jobs.wait(sid, interrupted["job_id"], timeout=60)
         assert job["status"] == "failed" and job["error"]["code"] == "INTERRUPTED"
         after = client.jobs.submit(sid, "POST", "/pid")
         assert client.jobs.wait(sid, after["job_id"], timeout=30)["status"] == "succeeded"
@@ -97,3 +98,48 @@ def _stage_job(running: RunningPlatform, service_id: str) -> str:
         session.add(job)
         session.commit()
         return job.id
+
+
+def test_two_platform_processes_on_one_postgres_see_each_others_changes(backend, platform, client, tmp_path):
+    if backend is None:
+        pytest.skip("only platform processes sharing a PostgreSQL database need NOTIFY")
+    second = RunningPlatform(tmp_path / "second", backend, "postgres")  # its own data dir: no shared epoch file
+    second.secret_key = platform.secret_key
+    second.start()
+    try:
+        status = 'def main(r):\n    return {"v": %d}\n'
+        sid = deploy(client, [{"path": "/status", "method": "GET", "source": status % 1}])["id"]
+        config = client.config
+        via_second = CLIClient(FlowConfig(config.access_token, second.url, config.org_id, config.workspace_id))
+        assert via_second.invoke_service(sid, "GET", "/status") == {"v": 1}  # the second caches the route
+
+        v2 = client.hosted_services.versions.create(sid)
+        old = client.hosted_services.endpoints.list(sid, v2["id"])[0]
+        client.hosted_services.endpoints.delete(sid, v2["id"], old["id"])
+        add_endpoints(client, sid, v2["id"], [{"path": "/status", "method": "GET", "source": status % 2}])
+        client.hosted_services.versions.publish(sid, v2["id"])
+        assert _eventually(lambda: via_second.invoke_service(sid, "GET", "/status") == {"v": 2})
+
+        client.hosted_services.suspend(sid)
+        assert _eventually(lambda: _status(via_second, sid) == 503)
+        via_second.close()
+    finally:
+        second.close()
+
+
+def _status(client: CLIClient, sid: str) -> int:
+    try:
+        client.invoke_service(sid, "GET", "/status")
+    except CLIClientError as err:
+        return err.status_code or 0
+    return 200
+
+
+def _eventually(check, seconds: float = 10) -> bool:
+    """NOTIFY arrives asynchronously; without it the second process would never see the change."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False

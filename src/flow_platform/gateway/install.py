@@ -1,9 +1,9 @@
 """Wires hosted services into the platform app: runtime, route cache, gateway, jobs.
 
-`install(app, platform)` is the one call the app factory makes. The gateway is then
-put in front of the FastAPI router by `PlatformApp.build_middleware_stack`, and it
-also watches the ASGI lifespan: after startup (schema current) it recovers async jobs;
-at shutdown it stops every worker process.
+`install(app, platform)` is the one call the app factory makes; `wrap` then puts the
+gateway in front of the FastAPI app (`PlatformApp.front`). It also watches the ASGI
+lifespan: after startup (schema current) it starts listening for changes made by other
+platform processes and recovers async jobs; at shutdown it stops every worker process.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .app import ASGIApp, Gateway, mount
 from .auth import Authenticator, PlatformAuthenticator, default_authenticators
 from .jobs import JobRunner
 from .loader import load_service_route
+from .notify import ChangeListener, notify
 from .platform_auth import PlatformVerifier
 from .routes import RouteEpoch, RouteTable, ServiceRoute
 from .service_token_auth import ServiceTokenAuthenticator
@@ -39,6 +40,9 @@ class ServicesRuntime:
         self.service_tokens = ServiceTokenVerifier(settings, platform.engine)
         self.authenticators = default_authenticators(platform_auth, ServiceTokenAuthenticator(self.service_tokens))
         self.gateway = Gateway(self.routes, self.supervisor, self.authenticators, jobs=self.jobs)
+        engine = platform.engine
+        self._shared_db = engine.dialect.name == "postgresql"
+        self._listener = ChangeListener(engine, self.epoch.bump_local) if self._shared_db else None
 
     def set_authenticator(self, auth_mode: str, authenticator: Authenticator) -> None:
         """Plug in how endpoints of `auth_mode` authenticate (issue 5: "service_token")."""
@@ -47,6 +51,8 @@ class ServicesRuntime:
     def changed(self) -> None:
         """Call after any committed change to a service, version or endpoint."""
         self.epoch.bump()
+        if self._shared_db:  # platform processes on other hosts share only the database
+            notify(self.platform.engine)
 
     async def _load(self, service_id: str) -> ServiceRoute | None:
         return await asyncio.to_thread(self._load_sync, service_id)
@@ -79,9 +85,17 @@ class ServicesRuntime:
         return env
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
-        return mount(app, self.gateway, on_startup=self.jobs.recover, on_shutdown=self.aclose)
+        return mount(app, self.gateway, on_startup=self.start, on_shutdown=self.aclose)
+
+    async def start(self) -> None:
+        """After the app's startup (schema current): listen for changes, recover jobs."""
+        if self._listener is not None:
+            self._listener.start()
+        await self.jobs.recover()
 
     async def aclose(self) -> None:
+        if self._listener is not None:
+            await asyncio.to_thread(self._listener.stop)
         await self.jobs.aclose()
         await self.supervisor.aclose()
         self.epoch.close()

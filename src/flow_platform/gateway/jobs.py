@@ -2,10 +2,14 @@
 makes it, and the caller polls the job.
 
 States: staged -> running -> succeeded | failed. Jobs live in the database, so a
-platform restart loses none: on start, staged jobs are run again and jobs that were
-running when the platform stopped are marked failed (`INTERRUPTED`): their handler may
-have had effects, so they are not silently repeated. One platform process per
-database runs jobs (the recovery step assumes it owns every running job).
+platform restart loses none, and several platform processes on one database share
+them safely:
+- a runner claims a staged job with a compare-and-set, so only one process runs it, and
+  takes a lease of the endpoint's timeout plus a grace period;
+- a sweeper in every process (at start, then every few seconds) runs staged jobs that
+  nobody claimed, and fails with `INTERRUPTED` running jobs whose lease ran out: no
+  process can still be running those, and their handler may have had effects, so they
+  are not silently repeated.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -29,6 +34,9 @@ from .routes import RouteTable, ServiceRoute, VersionRoute
 
 log = logging.getLogger("flow_platform.jobs")
 MAX_CONCURRENT_JOBS = 8
+LEASE_GRACE_SECONDS = 5.0
+SWEEP_SECONDS = 2.0
+STAGED_GRACE_SECONDS = 5.0  # a fresh job is its submitter's to claim first
 
 
 class JobRunner(AsyncSubmitter):
@@ -37,7 +45,8 @@ class JobRunner(AsyncSubmitter):
         self.routes = routes
         self.supervisor = supervisor
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_JOBS)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
 
     # -- submission (called by the gateway) -----------------------------------------
     async def submit(
@@ -70,6 +79,7 @@ class JobRunner(AsyncSubmitter):
             request_id=request_id,
             idempotency_key=key,
             status="staged",
+            timeout_seconds=spec.timeout_seconds,
         )
         job, created = await asyncio.to_thread(self._insert, row)
         if created:
@@ -98,29 +108,45 @@ class JobRunner(AsyncSubmitter):
 
     # -- running ------------------------------------------------------------------
     async def recover(self) -> None:
-        """After a restart: fail what was running, rerun what was staged."""
-        staged = await asyncio.to_thread(self._recover)
-        for job_id in staged:
+        """At start: run what is staged, fail what lost its runner; then keep sweeping."""
+        await self.sweep(staged_grace=0.0)
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                await self.sweep(STAGED_GRACE_SECONDS)
+            except Exception:  # the database may be briefly away; try again next round
+                log.exception("job sweep failed")
+
+    async def sweep(self, staged_grace: float) -> None:
+        for job_id in await asyncio.to_thread(self._sweep, staged_grace):
             self._start(job_id)
 
-    def _recover(self) -> list[str]:
+    def _sweep(self, staged_grace: float) -> list[str]:
+        now = utcnow()
         with self.sessions() as session:
             session.execute(
                 update(ServiceJob)
-                .where(ServiceJob.status == "running")
+                .where(ServiceJob.status == "running", ServiceJob.lease_until < now)
                 .values(
                     status="failed",
-                    finished_at=utcnow(),
+                    finished_at=now,
                     error={"code": "INTERRUPTED", "message": "the platform stopped while the job ran", "details": []},
                 )
             )
             session.commit()
-            return list(session.scalars(select(ServiceJob.id).where(ServiceJob.status == "staged")))
+            cutoff = now - timedelta(seconds=staged_grace)
+            stmt = select(ServiceJob.id).where(ServiceJob.status == "staged", ServiceJob.created_at <= cutoff)
+            return list(session.scalars(stmt))
 
     def _start(self, job_id: str) -> None:
+        if job_id in self._tasks:
+            return
         task = asyncio.get_running_loop().create_task(self._run(job_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[job_id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
 
     async def _run(self, job_id: str) -> None:
         async with self._limit:
@@ -138,18 +164,21 @@ class JobRunner(AsyncSubmitter):
                 await asyncio.to_thread(self._finish, job_id, 500, error)
 
     def _claim(self, job_id: str) -> dict[str, Any] | None:
+        now = utcnow()
         with self.sessions() as session:
+            job = session.get(ServiceJob, job_id)
+            if job is None or job.status != "staged":
+                return None
+            lease = now + timedelta(seconds=job.timeout_seconds + LEASE_GRACE_SECONDS)
             # Compare-and-set, so that two runners never both take one job.
             claimed = session.execute(
                 update(ServiceJob)
                 .where(ServiceJob.id == job_id, ServiceJob.status == "staged")
-                .values(status="running", started_at=utcnow(), attempts=ServiceJob.attempts + 1)
+                .values(status="running", started_at=now, lease_until=lease, attempts=ServiceJob.attempts + 1)
             ).rowcount
             session.commit()
             if not claimed:
                 return None
-            job = session.get(ServiceJob, job_id)
-            assert job is not None
             return {c.key: getattr(job, c.key) for c in ServiceJob.__table__.columns}
 
     async def _call(self, job: dict[str, Any]) -> tuple[int, Any]:
@@ -184,7 +213,7 @@ class JobRunner(AsyncSubmitter):
         with self.sessions() as session:
             session.execute(
                 update(ServiceJob)
-                .where(ServiceJob.id == job_id)
+                .where(ServiceJob.id == job_id, ServiceJob.status == "running")
                 .values(
                     status="succeeded" if ok else "failed",
                     status_code=status,
@@ -196,10 +225,11 @@ class JobRunner(AsyncSubmitter):
             session.commit()
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
+        tasks = [*self._tasks.values(), *([self._sweeper] if self._sweeper else [])]
+        for task in tasks:
             task.cancel()
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=2)
+        if tasks:
+            await asyncio.wait(tasks, timeout=2)
 
 
 def _error(code: str, message: str, job: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ gateway compares it on every call, which costs a function call and an int compar
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -57,11 +58,17 @@ class RouteEpoch:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        # Unique values, so a bump from another thread can never be lost in a race.
+        self._counter = itertools.count(1)
         self._local = 0
         self._fd: int | None = None
 
+    def bump_local(self) -> None:
+        """Invalidate this process's view only (another process told us of a change)."""
+        self._local = next(self._counter)
+
     def bump(self) -> None:
-        self._local += 1
+        self.bump_local()
         if self.path is not None:
             with open(self.path, "ab") as f:
                 if f.tell() > 1 << 20:

@@ -42,6 +42,9 @@ from flow_platform.runtime.upstream import (
 logger = logging.getLogger("flow_platform.runtime")
 
 VersionKey = tuple[str, int]
+# Each concurrent call holds one connection, and so one thread in the worker; past this
+# many, calls wait for a free one (each call is bounded by its endpoint's timeout).
+MAX_CALLS_PER_WORKER = 256
 
 # Passed through from the platform's environment; everything else is dropped so that
 # secrets (database URL, signing keys) never reach service code.
@@ -60,6 +63,7 @@ class WorkerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.idle: list[UpstreamConnection] = []
         self.active = 0
+        self.slots = asyncio.Semaphore(MAX_CALLS_PER_WORKER)
         self.retired = False
         self.stopping = False  # the platform asked it to stop: its exit is expected
         self.dead = False
@@ -164,6 +168,10 @@ class WorkerProcess:
         loop.add_reader(pidfd, on_exit)
 
     async def call(self, request: bytes, timeout: float) -> tuple[int, bytes]:
+        async with self.slots:
+            return await self._call(request, timeout)
+
+    async def _call(self, request: bytes, timeout: float) -> tuple[int, bytes]:
         if self.dead:
             raise WorkerUnavailable("worker is gone")
         if self.idle:

@@ -75,5 +75,9 @@ class ServiceJob(IdMixin, Base):
     result: Mapped[Any] = mapped_column(JSON, nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    timeout_seconds: Mapped[float] = mapped_column(Float, default=30.0)
+    # Whoever runs the job holds it until then; past it no platform process can still be
+    # running it (each enforces the endpoint timeout), so a sweeper may fail it.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -106,6 +106,8 @@ def upgrade() -> None:
         sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("error", sa.JSON(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("timeout_seconds", sa.Float(), nullable=False),
+        sa.Column("lease_until", UTCDateTime(), nullable=True),
         sa.Column("started_at", UTCDateTime(), nullable=True),
         sa.Column("finished_at", UTCDateTime(), nullable=True),
         sa.UniqueConstraint("service_id", "idempotency_key", name="uq_service_jobs_service_id"),
