@@ -19,7 +19,11 @@ PID = "import os, time\ndef main(r):\n    if r['path'] == '/slow':\n        time
 
 
 @pytest.fixture
-def own_platform(tmp_path: Path) -> Iterator[RunningPlatform]:
+def own_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningPlatform]:
+    # The runtime's socket dir goes under TMPDIR: a platform killed with SIGKILL cannot
+    # remove it, so keep it inside the test's own temp dir.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     running = RunningPlatform(tmp_path / "platform", None, "sqlite")
     running.start()
     yield running

@@ -250,6 +250,11 @@ def test_schema_rejection_and_response_mismatch(client):
     assert mismatch.value.code == "RESPONSE_SCHEMA_MISMATCH"
     block = codeblock(client, HEALTH)
     version = client.hosted_services.versions.create(sid)
+    for bad_path in ("/a/{x}/{x}", "/v2/thing", "/async/thing", "no-slash", "/a//b"):
+        with pytest.raises(CLIValidationError):
+            client.hosted_services.endpoints.create(
+                sid, version["id"], {"path": bad_path, "method": "GET", "code_block_id": block}
+            )
     with pytest.raises(CLIValidationError):  # keywords outside the enforced subset are refused
         client.hosted_services.endpoints.create(
             sid,

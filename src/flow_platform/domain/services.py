@@ -201,6 +201,9 @@ def create_endpoint(
     path = data.get("path")
     if not isinstance(path, str) or not _PATH.match(path):
         raise field_error("path", "path must start with '/' and hold plain segments or {params}")
+    names = PARAM_SEGMENT.findall(path)
+    if len(names) != len(set(names)):
+        raise field_error("path", "each {param} name may appear once in a path")
     if _RESERVED_FIRST_SEGMENT.match(path):
         raise field_error("path", "a path may not start with /v{N} or /async: the gateway reads those")
     method = str(data.get("method") or "").upper()

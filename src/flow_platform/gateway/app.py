@@ -81,23 +81,21 @@ class Gateway:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = ""
-        version_header = b""
+        chosen: list[int] = []  # the version, once known: errors after that carry it too
         try:
             headers: dict[bytes, bytes] = dict(scope["headers"])
             sent = headers.get(b"x-request-id")
             request_id = pick_request_id(sent.decode("latin-1") if sent else None)
-            version, status, body = await self._handle(scope, receive, headers, request_id)
-            if version is not None:
-                version_header = b"%d" % version
+            status, body = await self._handle(scope, receive, headers, request_id, chosen)
         except GatewayError as err:
-            status, body = err.status, _error(err, request_id)
             extra = [(k.encode(), v.encode()) for k, v in err.headers.items()]
-            return await _respond(send, status, body, request_id, version_header, extra)
-        await _respond(send, status, body, request_id, version_header)
+            version = b"%d" % chosen[0] if chosen else b""
+            return await _respond(send, err.status, _error(err, request_id), request_id, version, extra)
+        await _respond(send, status, body, request_id, b"%d" % chosen[0])
 
     async def _handle(
-        self, scope: Scope, receive: Receive, headers: dict[bytes, bytes], request_id: str
-    ) -> tuple[int | None, int, bytes]:
+        self, scope: Scope, receive: Receive, headers: dict[bytes, bytes], request_id: str, chosen: list[int]
+    ) -> tuple[int, bytes]:
         # ['', 'api', 'v1', 'orgs', org, 'services', id, rest...]
         parts = scope["path"].split("/", 7)
         org_id, service_id = parts[4], parts[6]
@@ -120,6 +118,7 @@ class Gateway:
             rest = tail
         path = "/" + rest
         version = _pick_version(service, pinned)
+        chosen.append(version.number)
 
         method = scope["method"]
         if is_async:
@@ -176,7 +175,7 @@ class Gateway:
                 request_id=request_id,
                 pinned=pinned is not None,
             )
-            return version.number, status, json.dumps(payload).encode()
+            return status, json.dumps(payload).encode()
 
         # Forward the path as the caller encoded it; the worker decodes it once.
         raw = scope.get("raw_path") or scope["path"].encode()
@@ -198,7 +197,7 @@ class Gateway:
                 "WORKER_UNAVAILABLE",
                 "the service worker could not be started; see the service logs",
             ) from None
-        return version.number, status, answer
+        return status, answer
 
     async def _read_body(self, receive: Receive, headers: dict[bytes, bytes]) -> bytes:
         declared = headers.get(b"content-length")

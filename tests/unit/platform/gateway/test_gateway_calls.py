@@ -130,6 +130,9 @@ def test_routing_errors(gateway_server, caller, make_token):
     assert caller.get(gateway_server.url_for(sid, "/nope")).status_code == 404
     wrong_method = caller.delete(gateway_server.url_for(sid, "/status"))
     assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "GET"
+    # once a version is chosen, errors name it too
+    assert wrong_method.headers["x-service-version"] == "2"
+    assert caller.get(gateway_server.url_for(sid, "/v1/nope")).headers["x-service-version"] == "1"
     for unknown in (str(uuid.uuid4()), "nonexistent-uuid"):
         assert caller.get(gateway_server.url_for(unknown, "/status")).status_code == 404
     # the same service under another org's URL, or called with another org's token

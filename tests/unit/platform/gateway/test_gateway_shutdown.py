@@ -75,7 +75,8 @@ def test_workers_exit_when_the_platform_is_killed(tmp_path: Path):
         asyncio.run(main())
         """
     )
-    platform = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # the socket dir a SIGKILLed platform leaves behind
+    platform = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
     assert platform.stdout is not None
     pids = [int(platform.stdout.readline()), int(platform.stdout.readline())]
     assert all(alive(p) for p in pids)
