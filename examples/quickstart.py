@@ -212,6 +212,18 @@ print(result["outcome"], result["objects_changed"])  # not in the spec: show the
     w.sh("flow-sdk", "ddl", instance_id, "--sql", "ALTER TABLE events DROP COLUMN payload")
 
 
+def service_tokens(w: Walk) -> None:
+    heading("Mint, revoke and list service tokens of that service")
+    services = json.loads(w.sh("flow-sdk", "services", "list", "--json", show=False))
+    sid = next(s["id"] for s in services if s["slug"] == "sentiment")
+    minted = json.loads(
+        w.sh("flow-sdk", "tokens", "mint", sid, "--claims", '{"tenant_id": "t-123"}', "--json", show=False)
+    )
+    print(json.dumps({**minted, "token": minted["token"][:16] + "..."}, indent=2))
+    w.sh("flow-sdk", "tokens", "revoke", sid, minted["jti"], "--expires-at", minted["expires_at"], "--reason", "demo")
+    w.sh("flow-sdk", "tokens", "revocations", sid)
+
+
 # Later features append their walkthrough steps here, in order.
 STEPS: list[Callable[[Walk], None]] = [
     bootstrap_and_login,
@@ -219,6 +231,7 @@ STEPS: list[Callable[[Walk], None]] = [
     deploy_code_block,
     hosted_service,
     connector_ddl,
+    service_tokens,
 ]
 
 

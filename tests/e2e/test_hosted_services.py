@@ -342,7 +342,10 @@ def test_auth_modes_over_raw_http(client, tenant):
         assert http.get(f"{base}/token").status_code == 401
         assert http.get(f"{base}/platform", headers={"Authorization": "Bearer not-a-jwt"}).status_code == 401
         assert http.get(f"{base}/platform", headers=bearer).json() == "ok"
-        assert http.get(f"{base}/token", headers=bearer).json() == "ok"
+        # service_token endpoints take service tokens only (issue 5), never platform credentials
+        assert http.get(f"{base}/token", headers=bearer).status_code == 401
+        minted = client.hosted_services.service_tokens.mint(service_id=sid)
+        assert http.get(f"{base}/token", headers={"Authorization": f"Bearer {minted['token']}"}).json() == "ok"
         assert http.get(f"{base}/platform", headers={"X-API-Key": tenant.api_key}).json() == "ok"
         answer = http.get(f"{base}/public", headers={"X-Request-ID": "trace-me-1"})
         assert answer.headers["x-request-id"] == "trace-me-1"

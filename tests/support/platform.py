@@ -35,11 +35,14 @@ class Tenant:
 class RunningPlatform:
     """One platform process plus direct access to its database for setting up tenants."""
 
-    def __init__(self, data_dir: Path, database_url: str | None, backend: str) -> None:
+    def __init__(
+        self, data_dir: Path, database_url: str | None, backend: str, *, secret_key: str | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
         self.backend = backend
-        self.secret_key = secrets.token_urlsafe(32)
+        # Several workers on one database must share the secret (see Settings.master_secret).
+        self.secret_key = secret_key or secrets.token_urlsafe(32)
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
         self._platform: Any = None

@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from . import api_keys, auth, components, connector_instances, deployments, orgs, rings, services, system
+from . import (
+    api_keys,
+    auth,
+    components,
+    connector_instances,
+    deployments,
+    orgs,
+    rings,
+    service_tokens,
+    services,
+    system,
+)
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -15,4 +26,5 @@ ROUTERS: list[APIRouter] = [
     deployments.component_router,
     deployments.workflow_router,
     connector_instances.router,
+    service_tokens.router,
 ]

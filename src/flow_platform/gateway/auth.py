@@ -4,7 +4,7 @@ An authenticator takes the caller's credentials and the service and returns the
 claims the handler will see (`request["claims"]`), or raises `GatewayError`. It may
 return an awaitable when it has to look something up; the common case (a JWT checked
 with a cached key) is synchronous and costs microseconds. Issue 5 plugs its
-service-token authenticator in under `"service_token"`.
+service-token authenticator in under `"service_token"` (see `service_token_auth.py`).
 """
 
 from __future__ import annotations
@@ -138,6 +138,12 @@ class JWTVerifier:
         return org
 
 
-def default_authenticators(platform: Authenticator) -> dict[str, Authenticator]:
-    # Until service tokens exist (issue 5), service_token endpoints take platform credentials.
-    return {"platform": platform, "service_token": platform, "public": public}
+def default_authenticators(
+    platform: Authenticator, service_token: Authenticator | None = None
+) -> dict[str, Authenticator]:
+    """Service-token endpoints take service tokens only; without a verifier, nothing (fail closed)."""
+    if service_token is None:
+        from .service_token_auth import refuse_service_tokens
+
+        service_token = refuse_service_tokens
+    return {"platform": platform, "service_token": service_token, "public": public}

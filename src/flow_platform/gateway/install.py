@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 from ..domain.access_tokens import issue_access_token
+from ..domain.service_token_verifier import ServiceTokenVerifier
 from ..platform import Platform
 from ..runtime.supervisor import Supervisor
 from ..settings import MAX_ACCESS_TOKEN_TTL_MINUTES
@@ -23,6 +24,7 @@ from .loader import load_service_route
 from .notify import ChangeListener, notify
 from .platform_auth import PlatformVerifier
 from .routes import RouteEpoch, RouteTable, ServiceRoute
+from .service_token_auth import ServiceTokenAuthenticator
 
 
 class ServicesRuntime:
@@ -35,7 +37,8 @@ class ServicesRuntime:
         self.routes = RouteTable(self._load, self.epoch)
         self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)
         platform_auth = PlatformAuthenticator(PlatformVerifier(settings, platform.sessions))
-        self.authenticators = default_authenticators(platform_auth)
+        self.service_tokens = ServiceTokenVerifier(settings, platform.engine)
+        self.authenticators = default_authenticators(platform_auth, ServiceTokenAuthenticator(self.service_tokens))
         self.gateway = Gateway(self.routes, self.supervisor, self.authenticators, jobs=self.jobs)
         engine = platform.engine
         self._shared_db = engine.dialect.name == "postgresql"
@@ -96,6 +99,7 @@ class ServicesRuntime:
         await self.jobs.aclose()
         await self.supervisor.aclose()
         self.epoch.close()
+        await self.service_tokens.aclose()
 
 
 def install(app: Any, platform: Platform) -> ServicesRuntime:
@@ -103,4 +107,5 @@ def install(app: Any, platform: Platform) -> ServicesRuntime:
     app.state.services = runtime
     # Workers stop at lifespan shutdown (`aclose`); if the platform dies without one,
     # each worker sees its parent pipe close and exits (runtime/worker.py).
+    platform.on_shutdown.append(runtime.service_tokens.close)
     return runtime

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from . import auth, components, connectors, ddl, deployments, rings, services, tenancy
+from . import auth, components, connectors, ddl, deployments, rings, services, tenancy, tokens
 
 
 class FlowGroup(click.Group):
@@ -53,6 +53,7 @@ cli.add_command(deployments.deployments)
 cli.add_command(services.services)
 cli.add_command(connectors.connectors)
 cli.add_command(ddl.ddl)
+cli.add_command(tokens.tokens)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from ._resource import Resource
+from .service_tokens import ServiceTokensNamespace
 
 
 class HostedServicesNamespace(Resource):
@@ -46,6 +47,10 @@ class HostedServicesNamespace(Resource):
     @cached_property
     def endpoints(self) -> ServiceEndpointsNamespace:
         return ServiceEndpointsNamespace(self._client)
+
+    @cached_property
+    def service_tokens(self) -> ServiceTokensNamespace:
+        return ServiceTokensNamespace(self._client)
 
     def _action(self, service_id: str, action: str) -> dict[str, Any]:
         result: dict[str, Any] = self._client._request("POST", self._path(service_id, f"/{action}"))

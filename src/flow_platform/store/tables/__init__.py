@@ -5,6 +5,9 @@ from .components import Component as Component
 from .connectors import ConnectorInstance as ConnectorInstance
 from .connectors import DDLAuditEntry as DDLAuditEntry
 from .deployments import Deployment as Deployment
+from .service_tokens import RevocationCounter as RevocationCounter
+from .service_tokens import ServiceTokenCutoff as ServiceTokenCutoff
+from .service_tokens import ServiceTokenRevocation as ServiceTokenRevocation
 from .services import HostedService as HostedService
 from .services import ServiceEndpoint as ServiceEndpoint
 from .services import ServiceJob as ServiceJob

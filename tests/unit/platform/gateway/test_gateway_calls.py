@@ -174,7 +174,10 @@ def test_auth_modes_and_body_cap(gateway_server, make_token):
         forged = {"authorization": f"Bearer {token()[:-2]}xx"}
         assert anonymous.post(gateway_server.url_for(sid, "/platform"), headers=forged).status_code == 401
         good = {"authorization": f"Bearer {token()}"}
-        assert anonymous.post(gateway_server.url_for(sid, "/token"), headers=good).json() == "ok"
+        # A gateway without a revocation store refuses service_token endpoints (fail closed),
+        # and platform credentials never open them (tests/e2e/test_service_token_gateway.py).
+        assert anonymous.post(gateway_server.url_for(sid, "/token"), headers=good).status_code == 401
+        assert anonymous.post(gateway_server.url_for(sid, "/platform"), headers=good).json() == "ok"
         too_big = anonymous.post(gateway_server.url_for(sid, "/public"), content=b"x" * 5000)
         assert too_big.status_code == 413
 
