@@ -111,8 +111,7 @@ def test_spec_snippet_runs_verbatim_on_postgres(client, pg_db, capsys):
     assert preview["risk"] == "low" and preview["outcome"] == "previewed"
     assert preview["preview_id"] and len(preview["sha256"]) == 64
     assert any(
-        lock["relation"] == "public.events" and lock["mode"] == "AccessExclusiveLock"
-        for lock in preview["locks"]
+        lock["relation"] == "public.events" and lock["mode"] == "AccessExclusiveLock" for lock in preview["locks"]
     ), preview["locks"]
     assert result["outcome"] == "succeeded" and result["executed"] is True
     assert result["objects_changed"] == [{"action": "create", "type": "table", "name": "events"}]
@@ -146,9 +145,7 @@ def test_mysql_preview_is_static_and_execution_creates(client, mysql_db):
     preview = client.execute_ddl(instance["id"], f"CREATE TABLE {table} (id TEXT, payload JSONB)")
     assert preview["mode"] == "static"
     assert "JSONB_ON_MYSQL" in [f["code"] for f in preview["findings"]]
-    ok = client.execute_ddl(
-        instance["id"], f"CREATE TABLE {table} (id TEXT, payload JSON)", confirm=True, reason="t"
-    )
+    ok = client.execute_ddl(instance["id"], f"CREATE TABLE {table} (id TEXT, payload JSON)", confirm=True, reason="t")
     assert ok["outcome"] == "succeeded"
     conn = mysql_connect(mysql_db)
     with conn.cursor() as cur:
@@ -232,7 +229,9 @@ def test_refused_statement_never_reaches_the_database(client, pg_db):
     table = f"t_{uuid.uuid4().hex[:8]}"
     with pytest.raises(CLIValidationError):
         client.execute_ddl(
-            instance["id"], f"CREATE TABLE {table} (a int); DROP TABLE nothing", confirm=True,
+            instance["id"],
+            f"CREATE TABLE {table} (a int); DROP TABLE nothing",
+            confirm=True,
             reason="sneaky",
         )
     assert not pg_has(pg_db, table)
@@ -245,9 +244,7 @@ def test_refused_statement_never_reaches_the_database(client, pg_db):
 def test_failing_preview_reports_the_error_and_changes_nothing(client, instances, connector):
     instance = instances[connector]
     table = f"t_{uuid.uuid4().hex[:8]}"
-    made = client.execute_ddl(
-        instance["id"], f"CREATE TABLE {table} (a int)", confirm=True, reason="setup"
-    )
+    made = client.execute_ddl(instance["id"], f"CREATE TABLE {table} (a int)", confirm=True, reason="setup")
     assert made["outcome"] == "succeeded", made
     again = client.execute_ddl(instance["id"], f"CREATE TABLE {table} (b int)")
     codes = [f["code"] for f in again["findings"]]
@@ -258,9 +255,7 @@ def test_failing_preview_reports_the_error_and_changes_nothing(client, instances
         assert codes == ["DATABASE_ERROR"]
     # Adding a column to it in preview leaves the table as it was.
     client.execute_ddl(instance["id"], f"ALTER TABLE {table} ADD COLUMN c int")
-    drop = client.execute_ddl(
-        instance["id"], f"ALTER TABLE {table} DROP COLUMN c", confirm=True, reason="check"
-    )
+    drop = client.execute_ddl(instance["id"], f"ALTER TABLE {table} DROP COLUMN c", confirm=True, reason="check")
     assert drop["outcome"] == "failed", "column c must not exist after a preview"
     assert audit_outcomes(client, instance["id"]) == [
         "succeeded",
@@ -319,9 +314,7 @@ def test_high_risk_execution_is_admin_only(make_client, client, instances):
 
 
 def test_preview_on_a_locked_table_returns_within_lock_timeout(client, pg_db):
-    instance = client.connector_instances.create(
-        _server_instance("postgres", pg_params(pg_db), lock_timeout_ms=300)
-    )
+    instance = client.connector_instances.create(_server_instance("postgres", pg_params(pg_db), lock_timeout_ms=300))
     table = f"t_{uuid.uuid4().hex[:8]}"
     with pg_connect(pg_db) as conn:
         conn.execute(f"CREATE TABLE {table} (a int)")
@@ -359,9 +352,11 @@ def test_credentials_are_encrypted_and_never_returned(client, platform, mysql_db
     from sqlalchemy import text
 
     with platform.session() as session:
-        row = session.execute(
-            text("SELECT * FROM connector_instances WHERE id = :id"), {"id": created["id"]}
-        ).mappings().one()
+        row = (
+            session.execute(text("SELECT * FROM connector_instances WHERE id = :id"), {"id": created["id"]})
+            .mappings()
+            .one()
+        )
     assert secret not in " ".join(str(v) for v in row.values())
     assert row["credentials_sealed"].startswith("gAAAA")  # a Fernet token
     assert secret not in platform.output()
@@ -421,8 +416,7 @@ def test_duplicate_name_is_409(client):
 def test_openapi_documents_the_routes(platform):
     paths = platform.get("/openapi.json").json()["paths"]
     base = "/api/v1/orgs/{org_id}/workspaces/{workspace_id}/connector-instances"
-    for suffix in ("", "/{instance_id}", "/{instance_id}/test", "/{instance_id}/ddl",
-                   "/{instance_id}/audit"):
+    for suffix in ("", "/{instance_id}", "/{instance_id}/test", "/{instance_id}/ddl", "/{instance_id}/audit"):
         assert base + suffix in paths
 
 

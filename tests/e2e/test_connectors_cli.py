@@ -73,9 +73,23 @@ def test_postgres_instance_from_the_command_line(run: Any) -> None:
     with scratch_pg() as name:
         p = pg_params(name)
         made = run(
-            "connectors", "create", "--connector", "postgres", "--name", "pg",
-            "--host", p["host"], "--port", str(p["port"]), "--database", name,
-            "--user", p["user"], "--password", "not-needed-with-trust", "--json",
+            "connectors",
+            "create",
+            "--connector",
+            "postgres",
+            "--name",
+            "pg",
+            "--host",
+            p["host"],
+            "--port",
+            str(p["port"]),
+            "--database",
+            name,
+            "--user",
+            p["user"],
+            "--password",
+            "not-needed-with-trust",
+            "--json",
         )
         assert made.exit_code == 0, made.output
         body = json.loads(made.stdout)
@@ -89,8 +103,21 @@ def test_postgres_instance_from_the_command_line(run: Any) -> None:
 
 def test_failed_connection_test_exits_non_zero(run: Any) -> None:
     made = run(
-        "connectors", "create", "--connector", "postgres", "--name", "nowhere",
-        "--host", "127.0.0.1", "--port", "1", "--database", "x", "--user", "x", "--json",
+        "connectors",
+        "create",
+        "--connector",
+        "postgres",
+        "--name",
+        "nowhere",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "1",
+        "--database",
+        "x",
+        "--user",
+        "x",
+        "--json",
     )
     instance_id = json.loads(made.stdout)["id"]
     tested = run("connectors", "test", instance_id)

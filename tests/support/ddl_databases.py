@@ -55,8 +55,12 @@ def pg_connect(database: str | None = None) -> Any:
 
     p = pg_params(database)
     return psycopg.connect(
-        host=p["host"], port=p["port"], user=p["user"], password=p["password"] or None,
-        dbname=p["database"], autocommit=True,
+        host=p["host"],
+        port=p["port"],
+        user=p["user"],
+        password=p["password"] or None,
+        dbname=p["database"],
+        autocommit=True,
     )
 
 
@@ -65,8 +69,12 @@ def mysql_connect(database: str | None = None) -> Any:
 
     p = mysql_params(database)
     return pymysql.connect(
-        host=p["host"], port=p["port"], user=p["user"], password=p["password"],
-        database=p["database"], autocommit=True,
+        host=p["host"],
+        port=p["port"],
+        user=p["user"],
+        password=p["password"],
+        database=p["database"],
+        autocommit=True,
     )
 
 

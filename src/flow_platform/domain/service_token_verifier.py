@@ -233,8 +233,9 @@ class ServiceTokenVerifier:
         since = self._version
         with self._engine.connect() as conn:
             revoked = conn.execute(
-                select(ServiceTokenRevocation.service_id, ServiceTokenRevocation.jti, ServiceTokenRevocation.expires_at)
-                .where(ServiceTokenRevocation.version > since)
+                select(
+                    ServiceTokenRevocation.service_id, ServiceTokenRevocation.jti, ServiceTokenRevocation.expires_at
+                ).where(ServiceTokenRevocation.version > since)
             ).all()
             cutoffs = conn.execute(
                 select(ServiceTokenCutoff.service_id, ServiceTokenCutoff.cutoff_at).where(

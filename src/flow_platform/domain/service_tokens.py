@@ -342,8 +342,17 @@ def read_revocations(
         # The cutoff matters until the last token it refuses would have expired anyway.
         until = cutoff.cutoff_at + timedelta(minutes=MAX_TTL_MINUTES)
         entries.append(
-            RevocationEntry("all", service_id, None, cutoff.cutoff_at, cutoff.reason, cutoff.revoked_by,
-                            cutoff.revoked_at, until, until <= now)
+            RevocationEntry(
+                "all",
+                service_id,
+                None,
+                cutoff.cutoff_at,
+                cutoff.reason,
+                cutoff.revoked_by,
+                cutoff.revoked_at,
+                until,
+                until <= now,
+            )
         )
     rows = session.scalars(
         select(ServiceTokenRevocation)
@@ -352,8 +361,17 @@ def read_revocations(
     )
     for r in rows:
         entries.append(
-            RevocationEntry("token", r.service_id, r.jti, None, r.reason, r.revoked_by, r.revoked_at,
-                            r.expires_at, r.expires_at <= now)
+            RevocationEntry(
+                "token",
+                r.service_id,
+                r.jti,
+                None,
+                r.reason,
+                r.revoked_by,
+                r.revoked_at,
+                r.expires_at,
+                r.expires_at <= now,
+            )
         )
     if not include_expired:
         entries = [e for e in entries if not e.expired]
@@ -364,9 +382,7 @@ def _prune(session: Session, now: datetime) -> None:
     horizon = now - PRUNE_LEEWAY
     session.execute(delete(ServiceTokenRevocation).where(ServiceTokenRevocation.expires_at < horizon))
     session.execute(
-        delete(ServiceTokenCutoff).where(
-            ServiceTokenCutoff.cutoff_at < horizon - timedelta(minutes=MAX_TTL_MINUTES)
-        )
+        delete(ServiceTokenCutoff).where(ServiceTokenCutoff.cutoff_at < horizon - timedelta(minutes=MAX_TTL_MINUTES))
     )
 
 

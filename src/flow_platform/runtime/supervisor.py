@@ -408,6 +408,5 @@ class Supervisor:
             shutil.rmtree(self._run_dir, ignore_errors=True)
 
 
-
 def _key(bundle: Bundle) -> VersionKey:
     return (bundle.service_id, bundle.version)

@@ -7,11 +7,58 @@ from typing import Any
 
 import click
 
-from . import auth, components, connectors, ddl, deployments, rings, services, tenancy, tokens
+# name -> (module, attribute, the command's short help as click derives it). Commands load on first use,
+# so `flow-sdk --help` imports no command module; a test keeps the help lines in sync.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "auth": ("auth", "auth", "Log in and out."),
+    "components": (
+        "components",
+        "components",
+        "The component catalog: code blocks, workflows and configuration components.",
+    ),
+    "connectors": (
+        "connectors",
+        "connectors",
+        "Connector instances (PostgreSQL, MySQL/MariaDB, SQLite) of the workspace.",
+    ),
+    "ddl": ("ddl", "ddl", "Preview (dry run) or execute one DDL statement on a connector instance."),
+    "deployments": ("deployments", "deployments", "Put component versions into rings and follow them to active."),
+    "login": ("auth", "login", "Exchange an API key for a token and save it with the tenant context."),
+    "logout": ("auth", "logout", "Forget the stored token."),
+    "orgs": ("tenancy", "orgs", "Organizations you can reach."),
+    "rings": ("rings", "rings", "Deployment rings of the workspace, in promotion order."),
+    "services": ("services", "services", "Hosted services: create, publish, call and read logs."),
+    "tokens": ("tokens", "tokens", "Service tokens (fl_hsl_...) for calling a hosted service."),
+    "whoami": ("auth", "whoami", "Show who the stored credentials act as; exit 1 when they are not valid."),
+    "workspaces": ("tenancy", "workspaces", "Workspaces of an organization."),
+}
 
 
 class FlowGroup(click.Group):
-    """Turns every client error into one line with a hint and a non-zero exit: no tracebacks."""
+    """Loads commands lazily, and turns every client error into one line with a hint and a
+    non-zero exit: no tracebacks."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        from importlib import import_module
+
+        command: click.Command = getattr(import_module(f".{entry[0]}", __package__), entry[1])
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Shortened exactly as click shortens a loaded command's help.
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [
+            (name, click.Command(name, help=text).get_short_help_str(limit))
+            for name, (_, _, text) in sorted(COMMANDS.items())
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         from .._errors import CLIClientError
@@ -39,21 +86,6 @@ class FlowGroup(click.Group):
 @click.version_option(package_name="flow-sdk", prog_name="flow-sdk")
 def cli(config_path: str | None) -> None:
     """Work with the Flow platform from the command line."""
-
-
-cli.add_command(auth.login)
-cli.add_command(auth.logout)
-cli.add_command(auth.whoami)
-cli.add_command(auth.auth)
-cli.add_command(tenancy.orgs)
-cli.add_command(tenancy.workspaces)
-cli.add_command(rings.rings)
-cli.add_command(components.components)
-cli.add_command(deployments.deployments)
-cli.add_command(services.services)
-cli.add_command(connectors.connectors)
-cli.add_command(ddl.ddl)
-cli.add_command(tokens.tokens)
 
 
 def main() -> None:

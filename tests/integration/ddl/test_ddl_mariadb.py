@@ -18,8 +18,7 @@ FAST = Timeouts(lock_timeout_ms=1_000, statement_timeout_ms=5_000, instance_lock
 def exists(my: pymysql.connections.Connection, table: str) -> bool:  # type: ignore[type-arg]
     with my.cursor() as cur:
         cur.execute(
-            "SELECT 1 FROM information_schema.tables"
-            " WHERE table_schema = DATABASE() AND table_name = %s",
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = %s",
             (table,),
         )
         return cur.fetchone() is not None
@@ -54,16 +53,12 @@ def test_preview_is_static_and_changes_nothing(my, mysql_target: Target, table: 
 
 def test_catalog_checks_find_what_would_fail(my, mysql_target: Target, table: str) -> None:
     sql(my, f"CREATE TABLE {table} (a int)")
-    again = executor.preview(
-        mysql_target, analyze(f"CREATE TABLE {table} (b int)", "mysql"), Timeouts()
-    )
+    again = executor.preview(mysql_target, analyze(f"CREATE TABLE {table} (b int)", "mysql"), Timeouts())
     assert [f.code for f in again.findings] == ["OBJECT_EXISTS"]
     tolerant = analyze(f"CREATE TABLE IF NOT EXISTS {table} (b int)", "mysql")
     assert executor.preview(mysql_target, tolerant, Timeouts()).findings == []
     missing = analyze(f"ALTER TABLE {table}_x ADD COLUMN b int", "mysql")
-    assert [f.code for f in executor.preview(mysql_target, missing, Timeouts()).findings] == [
-        "OBJECT_MISSING"
-    ]
+    assert [f.code for f in executor.preview(mysql_target, missing, Timeouts()).findings] == ["OBJECT_MISSING"]
 
 
 def test_not_null_without_default_depends_on_rows(my, mysql_target: Target, table: str) -> None:
@@ -79,9 +74,7 @@ def test_driver_refuses_stacked_statements(my, mysql_target: Target, table: str)
     conn = executor.connect(mysql_target, Timeouts())
     try:
         with pytest.raises(pymysql.err.ProgrammingError):
-            executor.run_statement(
-                conn, f"CREATE TABLE {table} (a int); CREATE TABLE {table}_2 (a int)"
-            )
+            executor.run_statement(conn, f"CREATE TABLE {table} (a int); CREATE TABLE {table}_2 (a int)")
     finally:
         conn.close()
     assert not exists(my, table)

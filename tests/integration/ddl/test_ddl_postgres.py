@@ -53,9 +53,7 @@ def test_execute_creates_the_table(pg, pg_target: Target, table: str) -> None:
     assert exists(pg, table)
 
 
-def test_failing_preview_reports_the_error_and_changes_nothing(
-    pg, pg_target: Target, table: str
-) -> None:
+def test_failing_preview_reports_the_error_and_changes_nothing(pg, pg_target: Target, table: str) -> None:
     pg.execute(f"CREATE TABLE {table} (a int)")
     analysis = analyze(f"CREATE TABLE {table} (b int)", "postgres")
     result = executor.preview(pg_target, analysis, Timeouts())
@@ -113,9 +111,7 @@ def test_concurrent_index_preview_is_static_and_executes(pg, pg_target: Target, 
 def test_driver_refuses_stacked_statements(pg, pg_target: Target, table: str) -> None:
     with executor.connect(pg_target, Timeouts(), autocommit=True) as conn:
         with pytest.raises(psycopg.errors.SyntaxError, match="multiple commands"):
-            executor.run_statement(
-                conn, f"CREATE TABLE {table} (a int); CREATE TABLE {table}_2 (a int)"
-            )
+            executor.run_statement(conn, f"CREATE TABLE {table} (a int); CREATE TABLE {table}_2 (a int)")
         with pytest.raises(psycopg.errors.SyntaxError):
             executor.run_statement(conn, f"CREATE TABLE {table} (a int) /* */; DROP TABLE {table}")
     assert not exists(pg, table)
@@ -152,9 +148,7 @@ def test_parallel_executions_on_one_instance_all_succeed(pg, pg_target: Target, 
     outcomes: list[str] = []
 
     def run(i: int) -> None:
-        outcomes.append(
-            executor.execute(pg_target, analyses[i], Timeouts(), lock_key=table).outcome
-        )
+        outcomes.append(executor.execute(pg_target, analyses[i], Timeouts(), lock_key=table).outcome)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(3)]
     for t in threads:

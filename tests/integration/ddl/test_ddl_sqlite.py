@@ -97,9 +97,7 @@ def test_execute_on_a_busy_database_times_out(sqlite_target: Target) -> None:
     holder.execute("BEGIN IMMEDIATE")  # holds the write lock
     try:
         started = time.monotonic()
-        result = executor.execute(
-            sqlite_target, analyze("CREATE TABLE t (a int)", "sqlite"), FAST, lock_key="i"
-        )
+        result = executor.execute(sqlite_target, analyze("CREATE TABLE t (a int)", "sqlite"), FAST, lock_key="i")
         elapsed = time.monotonic() - started
     finally:
         holder.rollback()
@@ -133,8 +131,11 @@ def test_executions_on_one_instance_are_serialised(sqlite_target: Target) -> Non
 
 
 def test_statement_timeout_is_a_finding(sqlite_target: Target) -> None:
-    run(sqlite_target, "CREATE TABLE big AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
-        " WHERE i < 300000) SELECT i AS a FROM n")
+    run(
+        sqlite_target,
+        "CREATE TABLE big AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+        " WHERE i < 300000) SELECT i AS a FROM n",
+    )
     slow = Timeouts(lock_timeout_ms=1_000, statement_timeout_ms=1)
     result = executor.execute(sqlite_target, analyze("CREATE INDEX big_a ON big (a)", "sqlite"), slow, lock_key="i")
     assert result.outcome == "failed"

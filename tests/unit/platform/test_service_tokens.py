@@ -60,8 +60,12 @@ def platform(migrated: Path, tmp_path: Path) -> Iterator[Platform]:
 def new_service(platform: Platform) -> str:
     with platform.sessions() as s:
         row = HostedService(
-            org_id=ORG, workspace_id=WS, slug=f"s-{uuid.uuid4().hex[:8]}", name="s",
-            execution_mode="persistent", created_by="tester",
+            org_id=ORG,
+            workspace_id=WS,
+            slug=f"s-{uuid.uuid4().hex[:8]}",
+            name="s",
+            execution_mode="persistent",
+            created_by="tester",
         )
         s.add(row)
         s.commit()

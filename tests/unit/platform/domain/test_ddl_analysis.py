@@ -120,9 +120,7 @@ def test_mysql_ddl_is_never_transactional() -> None:
 
 
 def test_objects_of_a_multi_action_alter() -> None:
-    result = analyze(
-        "ALTER TABLE s.t ADD COLUMN b int, DROP COLUMN c, ALTER COLUMN d TYPE bigint", "postgres"
-    )
+    result = analyze("ALTER TABLE s.t ADD COLUMN b int, DROP COLUMN c, ALTER COLUMN d TYPE bigint", "postgres")
     assert result.kind == "ALTER TABLE"
     assert result.objects == [
         {"action": "alter", "type": "table", "name": "s.t"},
