@@ -195,7 +195,7 @@ def test_suspend_and_archive_stop_the_workers(client):
     assert _gone(second)
 
 
-def _gone(pid: int, seconds: float = 10) -> bool:
+def _gone(pid: int, seconds: float = 30) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         stat = Path(f"/proc/{pid}/stat")
