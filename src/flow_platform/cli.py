@@ -10,11 +10,18 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from .settings import DEFAULT_HOST, DEFAULT_PORT, Settings
+try:  # `pip install flow-sdk` brings this module but not what it runs on
+    import cryptography  # noqa: F401
+    import fastapi  # noqa: F401
+    import sqlalchemy  # noqa: F401
+except ImportError as _missing:
+    sys.exit(f"flow-platform needs the platform extra: pip install 'flow-sdk[platform]' ({_missing.name} is missing)")
+
+from .settings import DEFAULT_HOST, DEFAULT_PORT, Settings  # noqa: E402
 
 
 def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,6 +48,7 @@ def _platform_session(settings: Settings) -> Iterator[Any]:
     from .platform import Platform
     from .store.migrate import upgrade
 
+    check_database(settings)
     platform = Platform.open(settings)
     try:
         upgrade(platform.engine, settings)
@@ -50,7 +58,33 @@ def _platform_session(settings: Settings) -> Iterator[Any]:
         platform.close()
 
 
-def _fail(message: str) -> None:
+def check_database(settings: Settings) -> None:
+    """Fail with one line, not a driver traceback, when the database cannot be opened."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from .store.db import make_engine
+
+    try:
+        shown = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        _fail("--database-url is not a database URL (e.g. postgresql+psycopg://user@host/db)")
+    try:
+        engine = make_engine(settings)
+    except (ArgumentError, ImportError, OSError) as exc:
+        _fail(f"cannot use database {shown}: {exc}")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        _fail(f"cannot open database {shown}: {reason}")
+    finally:
+        engine.dispose()
+
+
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
 
@@ -99,6 +133,7 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
         click.echo(f"Flow platform listening on {url} (store: {store}, pid {os.getpid()})")
         sys.stdout.flush()
 
+    check_database(settings)
     app = create_app(settings.with_overrides(port=bound_port), on_ready=announce)
     config = uvicorn.Config(
         app,

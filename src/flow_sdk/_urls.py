@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 API_PREFIX = "/api/v1"
+# Characters a path may keep as they are (RFC 3986 pchar plus "/").
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def normalize_platform_url(url: str) -> str:
@@ -13,3 +17,19 @@ def normalize_platform_url(url: str) -> str:
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"platform URL must start with http:// or https://, got {url!r}")
     return url
+
+
+def _no_dot_segment(segment: str) -> str:
+    # "." and ".." would be resolved away by the HTTP client (RFC 3986 5.2.4) and so
+    # climb out of the route; percent-encoded they stay one literal segment.
+    return segment.replace(".", "%2E") if segment in (".", "..") else segment
+
+
+def segment(value: object) -> str:
+    """One path segment from a caller's value: it can never change the route."""
+    return _no_dot_segment(quote(str(value), safe=""))
+
+
+def quote_path(path: str) -> str:
+    """A caller's path (may hold several segments), quoted, with no dot segments."""
+    return "/".join(_no_dot_segment(part) for part in quote(path, safe=_PATH_SAFE).split("/"))

@@ -11,11 +11,11 @@ from __future__ import annotations
 from functools import cached_property
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from . import _logging
+from ._errors import LOGIN_HINT
 from ._errors import CLIAuthenticationError as CLIAuthenticationError
 from ._errors import CLIClientError as CLIClientError
 from ._errors import CLIConfigError as CLIConfigError
@@ -28,7 +28,7 @@ from ._errors import CLIServerError as CLIServerError
 from ._errors import CLITimeoutError as CLITimeoutError
 from ._errors import CLIValidationError as CLIValidationError
 from ._transport import Transport
-from ._urls import API_PREFIX, normalize_platform_url
+from ._urls import API_PREFIX, normalize_platform_url, segment
 from .config import FlowConfig, load_config
 from .resources.api_keys import APIKeysNamespace
 from .resources.components import ComponentsNamespace
@@ -67,7 +67,10 @@ class CLIClient:
     ) -> None:
         _logging.setup_from_env()
         self.config = config if config is not None else load_config()
-        self.platform_url = normalize_platform_url(self.config.platform_url)
+        try:
+            self.platform_url = normalize_platform_url(self.config.platform_url)
+        except ValueError as exc:
+            raise CLIConfigError(str(exc), hint=LOGIN_HINT) from None
         self._transport = Transport(
             self.platform_url,
             token=self.config.access_token,
@@ -239,6 +242,4 @@ class CLIClient:
 _DDL_TIMEOUT_SECONDS = 600.0
 
 
-def _seg(value: str) -> str:
-    """Quote an id for a path segment, so a caller's string can never change the route."""
-    return quote(str(value), safe="")
+_seg = segment

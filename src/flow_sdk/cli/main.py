@@ -70,6 +70,10 @@ class FlowGroup(click.Group):
             if exc.hint:
                 click.echo(f"hint: {exc.hint}", err=True)
             sys.exit(1)
+        except OSError as exc:
+            # A file the user named, a socket, a full disk: say which, in one line.
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)

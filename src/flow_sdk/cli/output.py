@@ -56,3 +56,23 @@ def emit(value: Any, as_json: bool, *, columns: Sequence[str | tuple[str, str]] 
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def json_argument(value: str | None, what: str) -> Any:
+    """JSON given inline, or ``@path`` to read it from a file; bad input is a usage error."""
+    if value is None:
+        return None
+    import json
+
+    text = value
+    if value.startswith("@"):
+        from pathlib import Path
+
+        try:
+            text = Path(value[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {value[1:]}: {exc.strerror}", param_hint=what) from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc}", param_hint=what) from None

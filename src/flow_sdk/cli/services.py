@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -11,22 +10,11 @@ from typing import Any
 import click
 
 from . import _context
-from .output import emit, json_option, print_json
+from .output import emit, json_argument, json_option, print_json
 
 SERVICE_COLUMNS = ["id", "slug", "name", "status", "latest_version", "execution_mode"]
 VERSION_COLUMNS = ["id", "number", "status", "published_at"]
 ENDPOINT_COLUMNS = ["id", "method", "path", "auth_mode", "timeout_seconds", "async_eligible"]
-
-
-def _json_arg(value: str | None, what: str) -> Any:
-    """JSON given inline, or ``@file`` to read it from a file."""
-    if value is None:
-        return None
-    text = Path(value[1:]).read_text() if value.startswith("@") else value
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise click.BadParameter(f"{what} is not valid JSON: {exc}") from None
 
 
 @click.group()
@@ -127,7 +115,7 @@ def invoke(
         values.setdefault(key, []).append(value)
     params = {k: v[0] if len(v) == 1 else v for k, v in values.items()}
     result = _context.client().invoke_service(
-        service_id, method, path, body=_json_arg(body, "--body"), query=params or None, version=version
+        service_id, method, path, body=json_argument(body, "--body"), query=params or None, version=version
     )
     print_json(result)
 
@@ -204,8 +192,8 @@ def endpoints_add(
         "timeout_seconds": timeout_seconds,
         "auth_mode": auth_mode,
         "async_eligible": async_eligible,
-        "request_schema": _json_arg(request_schema, "--request-schema"),
-        "response_schema": _json_arg(response_schema, "--response-schema"),
+        "request_schema": json_argument(request_schema, "--request-schema"),
+        "response_schema": json_argument(response_schema, "--response-schema"),
         "name": name,
     }
     emit(client.hosted_services.endpoints.create(service_id, version_id, data), as_json)

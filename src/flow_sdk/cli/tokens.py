@@ -7,20 +7,13 @@ from typing import Any
 import click
 
 from . import _context
-from .output import emit, json_option
+from .output import emit, json_argument, json_option
 
 
 def _claims(value: str | None) -> dict[str, Any]:
-    import json
-    from pathlib import Path
-
     if not value:
         return {}
-    text = Path(value[1:]).read_text() if value.startswith("@") else value
-    try:
-        claims = json.loads(text)
-    except ValueError as exc:
-        raise click.BadParameter(f"not JSON: {exc}") from None
+    claims = json_argument(value, "--claims")
     if not isinstance(claims, dict):
         raise click.BadParameter("claims must be a JSON object")
     return claims

@@ -216,3 +216,25 @@ def test_ids_are_quoted_into_one_path_segment():
 
     make(handler).list_workspaces("../../admin")
     assert seen == [b"/api/v1/orgs/..%2F..%2Fadmin/workspaces"]
+
+
+@pytest.mark.parametrize("evil", ["..", ".", "../.."])
+def test_dot_segments_cannot_climb_out_of_the_route(evil):
+    seen = []
+
+    def handler(r):
+        seen.append(r.url.raw_path)
+        return httpx.Response(200, json={"items": []})
+
+    make(handler).list_workspaces(evil)
+    assert seen[0].startswith(b"/api/v1/orgs/") and seen[0].endswith(b"/workspaces")
+    assert b"/../" not in seen[0] and b"/./" not in seen[0]
+
+
+def test_invoke_path_dot_segments_stay_inside_the_service():
+    from flow_sdk.resources.invoke import gateway_path
+
+    url = gateway_path("o", "s", "/../../workspaces/w/connector-instances")
+    assert url == "/api/v1/orgs/o/services/s/%2E%2E/%2E%2E/workspaces/w/connector-instances"
+    assert gateway_path("o", "..", "/x") == "/api/v1/orgs/o/services/%2E%2E/x"
+    assert gateway_path("o", "s", "/a b?c") == "/api/v1/orgs/o/services/s/a%20b%3Fc"
