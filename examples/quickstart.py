@@ -34,7 +34,8 @@ class Walk:
         for secret in (self.boot.get("api_key"),):
             if secret:
                 shown = shown.replace(secret, secret[:10] + "...")
-        print(f"\n$ {shown}", flush=True)
+        # Output a later step parses is not shown; say so rather than show nothing.
+        print(f"\n$ {shown}" + ("" if show else "   # output read by the quickstart"), flush=True)
         done = subprocess.run([str(BIN / args[0]), *args[1:]], env=self.env, capture_output=True, text=True)
         out = done.stdout + done.stderr
         if show:
