@@ -145,3 +145,17 @@ def test_session_quoting_matches_the_parser(mysql_target: Target) -> None:
     assert "NO_BACKSLASH_ESCAPES" not in mode and "ANSI_QUOTES" not in mode
     assert "STRICT_TRANS_TABLES" in mode
     assert value == "x'y"  # the backslash escapes the quote, as sqlglot's mysql dialect assumes
+
+
+def test_preview_never_reads_a_view(my, mysql_target: Target, table: str) -> None:
+    # The NOT NULL row check on a view must not select from it: that runs the view's body.
+    sql(my, f"CREATE SEQUENCE {table}_seq")
+    sql(my, f"CREATE VIEW {table} AS SELECT NEXTVAL({table}_seq) AS n")
+    analysis = analyze(f"ALTER TABLE {table} ADD COLUMN z int NOT NULL", "mysql")
+    result = executor.preview(mysql_target, analysis, Timeouts())
+    assert "NOT_NULL_WITHOUT_DEFAULT" not in [f.code for f in result.findings]
+    with my.cursor() as cur:
+        cur.execute(f"SELECT PREVIOUS VALUE FOR {table}_seq")  # this session never drew one
+        assert cur.fetchone() == (None,)
+        cur.execute(f"SELECT next_not_cached_value FROM {table}_seq")
+        assert cur.fetchone() == (1,)

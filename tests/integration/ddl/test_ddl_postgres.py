@@ -185,3 +185,32 @@ def test_session_quoting_matches_the_parser(pg_target: Target) -> None:
         executor._prepare_session(conn, Timeouts(), local=False)
         row = conn.execute("SELECT 'x\\'").fetchone()
     assert row == ("x\\",)
+
+
+def test_preview_never_reads_a_view(pg, pg_target: Target, table: str) -> None:
+    # The NOT NULL row check on a view must not select from it: that runs the view's
+    # body, here one that advances a sequence and kills another session.
+    victim = psycopg.connect(pg.info.dsn, autocommit=True)
+    try:
+        pg.execute(f"CREATE SEQUENCE {table}_seq")
+        pg.execute(
+            f"CREATE VIEW {table} AS SELECT nextval('{table}_seq') AS n, "
+            f"pg_terminate_backend({victim.info.backend_pid}) AS killed"
+        )
+        analysis = analyze(f"ALTER TABLE {table} ADD COLUMN z int NOT NULL", "postgres")
+        result = executor.preview(pg_target, analysis, Timeouts())
+        assert "NOT_NULL_WITHOUT_DEFAULT" not in [f.code for f in result.findings]
+        assert result.error is not None  # a view takes no columns; the statement itself fails
+        assert victim.execute("SELECT 1").fetchone() == (1,)
+        assert pg.execute(f"SELECT last_value, is_called FROM {table}_seq").fetchone() == (1, False)
+    finally:
+        victim.close()
+
+
+def test_not_null_row_check_still_reads_a_partitioned_table(pg, pg_target: Target, table: str) -> None:
+    pg.execute(f"CREATE TABLE {table} (a int) PARTITION BY RANGE (a)")
+    pg.execute(f"CREATE TABLE {table}_p0 PARTITION OF {table} FOR VALUES FROM (0) TO (100)")
+    pg.execute(f"INSERT INTO {table} VALUES (1)")
+    analysis = analyze(f"ALTER TABLE {table} ADD COLUMN z int NOT NULL", "postgres")
+    result = executor.preview(pg_target, analysis, Timeouts())
+    assert "NOT_NULL_WITHOUT_DEFAULT" in [f.code for f in result.findings]

@@ -145,3 +145,12 @@ def test_statement_timeout_is_a_finding(sqlite_target: Target) -> None:
         assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall() == []
     finally:
         conn.close()
+
+
+def test_preview_never_reads_a_view(sqlite_target: Target) -> None:
+    # The NOT NULL row check on a view must not select from it: that runs the view's
+    # body, here one that fails when it runs.
+    run(sqlite_target, "CREATE VIEW v AS SELECT json('not json') AS n")
+    result = executor.preview(sqlite_target, analyze("ALTER TABLE v ADD COLUMN z int NOT NULL", "sqlite"), FAST)
+    assert "NOT_NULL_WITHOUT_DEFAULT" not in [f.code for f in result.findings]
+    assert result.error is not None and "malformed" not in result.error.lower()
