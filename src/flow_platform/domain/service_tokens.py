@@ -264,7 +264,9 @@ def revoke_service_token(
             )
         )
     elif row.expires_at < expires_at:
-        row.expires_at = expires_at  # keep the longer of the two: never shorten a revocation
+        # Keep the longer of the two: never shorten a revocation. The row takes this
+        # write's version, so verifiers that loaded it already reload the longer expiry.
+        row.expires_at, row.version = expires_at, version
     _prune(session, now)
     try:
         session.commit()
