@@ -337,7 +337,7 @@ def read_revocations(
 ) -> list[RevocationEntry]:
     """Revocations of a service, newest first; expired ones (still awaiting pruning) on request."""
     service_id = check_service(session, org_id=org_id, workspace_id=workspace_id, service_id=service_id)
-    now = now or utcnow()
+    now = now or db_now(session)  # the clock mint and revoke use, so `expired` agrees with them
     entries: list[RevocationEntry] = []
     cutoff = session.get(ServiceTokenCutoff, service_id)
     if cutoff is not None and cutoff.workspace_id == workspace_id:

@@ -413,3 +413,13 @@ def test_a_verifier_sees_a_revocation_extended_after_it_loaded_it(platform, serv
     finally:
         verifier.close()
 
+
+def test_listing_judges_expiry_by_the_clock_revocations_are_written_with(platform, service, monkeypatch):
+    # Mint and revoke take the database's clock (PostgreSQL: shared by every host); the
+    # listing's `expired` must follow the same clock, not this host's.
+    now = datetime.now(UTC)
+    revoke(platform, service, "soon", expires_at=now + timedelta(minutes=5))
+    monkeypatch.setattr(st, "db_now", lambda session: now + timedelta(hours=1))
+    (entry,) = listing(platform, service, include_expired=True)
+    assert (entry.jti, entry.expired) == ("soon", True)
+    assert listing(platform, service) == []
