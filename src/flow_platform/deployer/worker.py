@@ -58,6 +58,7 @@ class Deployer:
         self._warm = WarmProbes()
         self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="deployer-job")
         self._thread = threading.Thread(target=self._loop, name="deployer", daemon=True)
+        self.sweeps = 0  # full recovery sweeps completed: tests and metrics read it
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -158,6 +159,8 @@ class Deployer:
             if mine or self._free_slots() <= 0 or not self._orphaned(owner, until, now):
                 continue
             self._take_over(dep_id, status, owner)
+        if not requested_only:
+            self.sweeps += 1
 
     def _orphaned(self, owner: str | None, until: datetime | None, now: datetime) -> bool:
         if owner is None or owner == self.worker_id:

@@ -248,7 +248,12 @@ def test_a_live_lease_of_another_host_is_left_alone(store):
     deployer = Deployer(platform.sessions, DeployerOptions(poll_seconds=0.05, sweep_seconds=0.05))
     deployer.start()
     try:
-        time.sleep(0.5)  # several sweeps; nothing may change
+        # Three full sweeps that saw the row, however long the machine takes to run them;
+        # the deadline only keeps a deployer that never sweeps from hanging the test.
+        deadline = time.monotonic() + 120
+        while deployer.sweeps < 3:
+            assert time.monotonic() < deadline, f"only {deployer.sweeps} sweeps ran"
+            time.sleep(0.05)
     finally:
         deployer.stop()
     with platform.sessions() as session:
