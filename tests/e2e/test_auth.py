@@ -162,3 +162,33 @@ def test_health_version_openapi(platform):
 def test_last_used_at_is_recorded(client, tenant):
     keys = {k["id"]: k for k in client.api_keys.list()}
     assert keys[tenant.api_key_id]["last_used_at"] is not None
+
+
+def test_a_key_bound_to_a_workspace_manages_only_that_workspace_s_keys(client, tenant):
+    # An admin key bound to workspace B must not mint an org-wide key (which reaches
+    # workspace A), nor list or revoke keys outside B.
+    base = f"{tenant.url}/api/v1/orgs/{tenant.org_id}"
+    client._request("POST", f"/api/v1/orgs/{tenant.org_id}/workspaces", json={"name": "b"})
+    ws_b = [w for w in client.list_workspaces(tenant.org_id) if w["name"] == "b"][0]["id"]
+    bound = client.api_keys.create(role="admin", workspace_id=ws_b)
+    other_b = client.api_keys.create(role="viewer", workspace_id=ws_b)
+    headers = {"X-API-Key": bound["api_key"]}
+
+    for body in ({"role": "admin"}, {"role": "admin", "workspace_id": tenant.workspace_id}):
+        answer = httpx.post(f"{base}/api-keys", json=body, headers=headers, timeout=10)
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["code"] == "FORBIDDEN"
+    minted = httpx.post(f"{base}/api-keys", json={"role": "builder", "workspace_id": ws_b}, headers=headers, timeout=10)
+    assert minted.status_code == 201, minted.text
+    assert minted.json()["workspace_id"] == ws_b
+
+    listed = httpx.get(f"{base}/api-keys", headers=headers, timeout=10).json()["items"]
+    assert {k["id"] for k in listed} == {bound["id"], other_b["id"], minted.json()["id"]}
+
+    refused = httpx.delete(f"{base}/api-keys/{tenant.api_key_id}", headers=headers, timeout=10)
+    assert refused.status_code == 404, refused.text
+    assert client.verify_credentials() is True
+    assert tenant.api_key_id in {k["id"] for k in client.api_keys.list()}
+    revoked = httpx.delete(f"{base}/api-keys/{other_b['id']}", headers=headers, timeout=10)
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["revoked_at"] is not None

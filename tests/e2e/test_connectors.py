@@ -3,7 +3,6 @@ the machine's real PostgreSQL and MariaDB, and SQLite files the platform owns.""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +18,7 @@ from support.ddl_databases import (
     scratch_mysql,
     scratch_pg,
 )
+from support.hang import returns
 
 
 @pytest.fixture(scope="module")
@@ -322,13 +322,12 @@ def test_preview_on_a_locked_table_returns_within_lock_timeout(client, pg_db):
     holder.autocommit = False
     holder.execute(f"LOCK TABLE {table} IN ACCESS SHARE MODE")
     try:
-        started = time.monotonic()
-        preview = client.execute_ddl(instance["id"], f"ALTER TABLE {table} ADD COLUMN b int")
-        elapsed = time.monotonic() - started
+        # The holder lets go only after the preview returns: returning at all, with a
+        # LOCK_TIMEOUT finding, proves the instance's lock_timeout bounded the wait.
+        preview = returns(client.execute_ddl, instance["id"], f"ALTER TABLE {table} ADD COLUMN b int")
     finally:
         holder.rollback()
         holder.close()
-    assert elapsed < 5, elapsed
     assert [f["code"] for f in preview["findings"]] == ["LOCK_TIMEOUT"]
     assert preview["outcome"] == "failed"
 

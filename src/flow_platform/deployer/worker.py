@@ -58,6 +58,7 @@ class Deployer:
         self._warm = WarmProbes()
         self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="deployer-job")
         self._thread = threading.Thread(target=self._loop, name="deployer", daemon=True)
+        self.sweeps = 0  # full recovery sweeps completed: tests and metrics read it
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -158,6 +159,8 @@ class Deployer:
             if mine or self._free_slots() <= 0 or not self._orphaned(owner, until, now):
                 continue
             self._take_over(dep_id, status, owner)
+        if not requested_only:
+            self.sweeps += 1
 
     def _orphaned(self, owner: str | None, until: datetime | None, now: datetime) -> bool:
         if owner is None or owner == self.worker_id:
@@ -336,7 +339,12 @@ class Deployer:
         log.info("deployment %s: validating -> active (superseded %s)", dep_id, ", ".join(others) or "none")
 
     def _finish_rollback(self, dep_id: str) -> None:
-        """rolling_back -> rolled_back, re-activating what this deployment had superseded."""
+        """rolling_back -> rolled_back, re-activating what this deployment had superseded.
+
+        One transaction under the ring lock, as in ``_activate``: the previous version
+        comes back only while it is still superseded and no other deployment of the
+        component went active in the ring meanwhile (that newer one stays, alone).
+        """
         with self.sessions() as session:
             if not transition(
                 session,
@@ -350,9 +358,35 @@ class Deployer:
                 session.rollback()
                 return
             dep = session.get_one(Deployment, dep_id)
-            restored = dep.previous_id and transition(session, dep.previous_id, "superseded", "active")
+            restored = False
+            newer: str | None = None
+            if dep.previous_id:
+                # PostgreSQL: serialize with activations in this ring (see _activate).
+                # SQLite already holds the database write lock here.
+                session.execute(select(Ring.id).where(Ring.id == dep.ring_id).with_for_update())
+                newer = session.scalar(
+                    select(Deployment.id)
+                    .where(
+                        Deployment.ring_id == dep.ring_id,
+                        Deployment.component_type == dep.component_type,
+                        Deployment.component_name == dep.component_name,
+                        Deployment.status == "active",
+                        Deployment.id != dep.id,
+                    )
+                    .limit(1)
+                )
+                if newer is None:
+                    restored = transition(session, dep.previous_id, "superseded", "active")
             session.commit()
-        log.info("deployment %s rolled back%s", dep_id, f"; {dep.previous_id} is active again" if restored else "")
+        if newer is not None:
+            log.info(
+                "deployment %s rolled back; %s is active in its ring, so %s stays superseded",
+                dep_id,
+                newer,
+                dep.previous_id,
+            )
+        else:
+            log.info("deployment %s rolled back%s", dep_id, f"; {dep.previous_id} is active again" if restored else "")
 
 
 def _process_exists(pid: int) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..settings import Settings
 from ..store.base import utcnow
 from ..store.tables import ApiKey, Workspace
-from .errors import NotFound, Unauthenticated, field_error
+from .errors import Forbidden, NotFound, Unauthenticated, field_error
 from .roles import Role
 
 PREFIX = "fl_"
@@ -116,13 +116,38 @@ def authenticate_api_key(session: Session, settings: Settings, key: str) -> ApiK
     return row
 
 
-def read_api_keys(session: Session, org_id: str) -> list[ApiKey]:
-    return list(session.scalars(select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.created_at)))
+def key_binding(session: Session, key_id: str) -> str | None:
+    """The workspace the key ``key_id`` is bound to, or None for an org-wide key."""
+    row = session.get(ApiKey, key_id)
+    return row.workspace_id if row is not None else None
 
 
-def revoke_api_key(session: Session, key_id: str, *, org_id: str | None = None) -> ApiKey:
+def check_can_mint(bound_to: str | None, workspace_id: str | None) -> None:
+    """A caller whose key is bound to a workspace mints only keys bound to that workspace.
+
+    Otherwise an admin of one workspace could mint an org-wide key and reach every other.
+    """
+    if bound_to is not None and workspace_id != bound_to:
+        raise Forbidden(
+            "your API key is bound to one workspace: the keys it creates must be bound to the same"
+            f" workspace (workspace_id {bound_to})"
+        )
+
+
+def read_api_keys(session: Session, org_id: str, *, bound_to: str | None = None) -> list[ApiKey]:
+    """The org's keys; for a caller bound to a workspace (``bound_to``), only that workspace's."""
+    query = select(ApiKey).where(ApiKey.org_id == org_id)
+    if bound_to is not None:
+        query = query.where(ApiKey.workspace_id == bound_to)
+    return list(session.scalars(query.order_by(ApiKey.created_at)))
+
+
+def revoke_api_key(session: Session, key_id: str, *, org_id: str | None = None, bound_to: str | None = None) -> ApiKey:
+    """Revoke a key; a caller bound to a workspace (``bound_to``) sees only that workspace's keys."""
     row = session.get(ApiKey, key_id)
     if row is None or (org_id is not None and row.org_id != org_id):
+        raise NotFound("API key not found")
+    if bound_to is not None and row.workspace_id != bound_to:
         raise NotFound("API key not found")
     if row.revoked_at is None:
         row.revoked_at = utcnow()

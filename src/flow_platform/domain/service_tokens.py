@@ -264,7 +264,9 @@ def revoke_service_token(
             )
         )
     elif row.expires_at < expires_at:
-        row.expires_at = expires_at  # keep the longer of the two: never shorten a revocation
+        # Keep the longer of the two: never shorten a revocation. The row takes this
+        # write's version, so verifiers that loaded it already reload the longer expiry.
+        row.expires_at, row.version = expires_at, version
     _prune(session, now)
     try:
         session.commit()
@@ -335,7 +337,7 @@ def read_revocations(
 ) -> list[RevocationEntry]:
     """Revocations of a service, newest first; expired ones (still awaiting pruning) on request."""
     service_id = check_service(session, org_id=org_id, workspace_id=workspace_id, service_id=service_id)
-    now = now or utcnow()
+    now = now or db_now(session)  # the clock mint and revoke use, so `expired` agrees with them
     entries: list[RevocationEntry] = []
     cutoff = session.get(ServiceTokenCutoff, service_id)
     if cutoff is not None and cutoff.workspace_id == workspace_id:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 
 import pymysql
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from flow_platform.domain.ddl import analyze
 from flow_platform.domain.ddl import mysql as executor
 from flow_platform.domain.ddl.target import Target, Timeouts
+from support.hang import returns
 
 FAST = Timeouts(lock_timeout_ms=1_000, statement_timeout_ms=5_000, instance_lock_timeout_s=1)
 
@@ -94,14 +94,13 @@ def test_execute_on_a_locked_table_times_out(my, mysql_target: Target, table: st
         with holder.cursor() as cur:
             cur.execute("START TRANSACTION")
             cur.execute(f"SELECT * FROM {table}")  # holds a metadata lock until commit
-        started = time.monotonic()
         analysis = analyze(f"ALTER TABLE {table} ADD COLUMN b int", "mysql")
-        result = executor.execute(mysql_target, analysis, FAST, lock_key="i")
-        elapsed = time.monotonic() - started
+        # Without lock_wait_timeout the ALTER would wait for the holder, which lets go
+        # only after it returns: returning at all, with a LOCK_TIMEOUT finding, is the proof.
+        result = returns(executor.execute, mysql_target, analysis, FAST, lock_key="i")
     finally:
         holder.rollback()
         holder.close()
-    assert elapsed < 5, elapsed
     assert result.outcome == "failed"
     assert [f.code for f in result.findings] == ["LOCK_TIMEOUT"]
 
@@ -145,3 +144,17 @@ def test_session_quoting_matches_the_parser(mysql_target: Target) -> None:
     assert "NO_BACKSLASH_ESCAPES" not in mode and "ANSI_QUOTES" not in mode
     assert "STRICT_TRANS_TABLES" in mode
     assert value == "x'y"  # the backslash escapes the quote, as sqlglot's mysql dialect assumes
+
+
+def test_preview_never_reads_a_view(my, mysql_target: Target, table: str) -> None:
+    # The NOT NULL row check on a view must not select from it: that runs the view's body.
+    sql(my, f"CREATE SEQUENCE {table}_seq")
+    sql(my, f"CREATE VIEW {table} AS SELECT NEXTVAL({table}_seq) AS n")
+    analysis = analyze(f"ALTER TABLE {table} ADD COLUMN z int NOT NULL", "mysql")
+    result = executor.preview(mysql_target, analysis, Timeouts())
+    assert "NOT_NULL_WITHOUT_DEFAULT" not in [f.code for f in result.findings]
+    with my.cursor() as cur:
+        cur.execute(f"SELECT PREVIOUS VALUE FOR {table}_seq")  # this session never drew one
+        assert cur.fetchone() == (None,)
+        cur.execute(f"SELECT next_not_cached_value FROM {table}_seq")
+        assert cur.fetchone() == (1,)

@@ -248,7 +248,12 @@ def test_a_live_lease_of_another_host_is_left_alone(store):
     deployer = Deployer(platform.sessions, DeployerOptions(poll_seconds=0.05, sweep_seconds=0.05))
     deployer.start()
     try:
-        time.sleep(0.5)  # several sweeps; nothing may change
+        # Three full sweeps that saw the row, however long the machine takes to run them;
+        # the deadline only keeps a deployer that never sweeps from hanging the test.
+        deadline = time.monotonic() + 120
+        while deployer.sweeps < 3:
+            assert time.monotonic() < deadline, f"only {deployer.sweeps} sweeps ran"
+            time.sleep(0.05)
     finally:
         deployer.stop()
     with platform.sessions() as session:
@@ -263,3 +268,59 @@ def test_a_deployment_whose_workers_keep_dying_fails(store):
     row = _settle(platform, dep_id)
     assert row.status == "failed"
     assert row.error == "gave up after 3 attempts: the platform stopped each time while it was building"
+
+
+def _three_of_one_component(platform: Platform, workspace_id: str, ring_id: str, key_id: str) -> list[str]:
+    with platform.sessions() as session:
+        component = create_component(
+            session,
+            workspace_id=workspace_id,
+            created_by=key_id,
+            component_type="codeblock",
+            name="same",
+            version="1.0.0",
+            source=CODE,
+        )
+        component_id = component.id
+    ids: list[str] = []
+    for _ in range(3):
+        with platform.sessions() as session:
+            (row,) = create_deployments(
+                session,
+                workspace_id=workspace_id,
+                kind="component",
+                role=Role.ADMIN,
+                created_by=key_id,
+                ring_id=ring_id,
+                components=[{"component_id": component_id}],
+            )
+            ids.append(row.id)
+    return ids
+
+
+def _statuses(platform: Platform, ids: list[str]) -> list[str]:
+    with platform.sessions() as session:
+        return [session.get_one(Deployment, i).status for i in ids]
+
+
+@pytest.mark.parametrize("newer_went_active", [False, True])
+def test_rollback_restores_the_previous_version_only_while_nothing_newer_is_active(store, newer_went_active):
+    # v2 superseded v1 and is being rolled back; v3 may have gone active in the ring
+    # meanwhile (it found nothing active to supersede, v2 being rolling_back). Either
+    # way the ring ends with exactly one active deployment of the component.
+    platform, ws, dev, key = store
+    v1, v2, v3 = _three_of_one_component(platform, ws, dev, key)
+    deployer = Deployer(platform.sessions, DeployerOptions())
+    try:
+        _strand(platform, v1, status="superseded")
+        _strand(platform, v2, status="rolling_back", previous_id=v1, worker_id=deployer.worker_id)
+        _strand(platform, v3, status="active" if newer_went_active else "failed")
+        deployer._finish_rollback(v2)
+    finally:
+        deployer._pool.shutdown(wait=True)
+        deployer._warm.close()
+    statuses = _statuses(platform, [v1, v2, v3])
+    if newer_went_active:
+        assert statuses == ["superseded", "rolled_back", "active"]
+    else:
+        assert statuses == ["active", "rolled_back", "failed"]

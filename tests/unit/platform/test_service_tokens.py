@@ -385,3 +385,41 @@ def test_a_revocation_outlives_a_wrong_or_missing_expires_at(platform, verifier,
     # A jti that was never minted (or not by us) is kept as long as any token can live, at most.
     made_up = "f" * 40
     assert revoke(platform, service, made_up).expires_at <= datetime.now(UTC) + timedelta(minutes=st.MAX_TTL_MINUTES)
+
+
+def test_a_verifier_sees_a_revocation_extended_after_it_loaded_it(platform, service):
+    # The first revoke ran on a clock that was behind, so the row was capped to end in
+    # 30 minutes; the repeat (right clock) extends it to the token's real expiry. A
+    # verifier that loaded the short row must see the longer one, or it forgets the
+    # revocation while the token still lives.
+    now = datetime.now(UTC)
+    clock = [now.timestamp()]
+    verifier = ServiceTokenVerifier(platform.settings, platform.engine, clock=lambda: clock[0])
+    try:
+        minted = mint(platform, service, ttl_minutes=120)
+        skewed = now - timedelta(minutes=st.MAX_TTL_MINUTES) + timedelta(minutes=30)
+        short = revoke(platform, service, minted.jti, now=skewed)
+        assert short.expires_at < minted.expires_at
+        assert refused(verifier, minted.token, service).code == "TOKEN_REVOKED"
+        longer = revoke(platform, service, minted.jti)
+        assert longer.expires_at == minted.expires_at
+        clock[0] = (now + timedelta(minutes=60)).timestamp()  # past the short row, before the token's expiry
+        assert refused(verifier, minted.token, service).code == "TOKEN_REVOKED"
+        fresh = ServiceTokenVerifier(platform.settings, platform.engine, clock=lambda: clock[0])
+        try:
+            assert refused(fresh, minted.token, service).code == "TOKEN_REVOKED"
+        finally:
+            fresh.close()
+    finally:
+        verifier.close()
+
+
+def test_listing_judges_expiry_by_the_clock_revocations_are_written_with(platform, service, monkeypatch):
+    # Mint and revoke take the database's clock (PostgreSQL: shared by every host); the
+    # listing's `expired` must follow the same clock, not this host's.
+    now = datetime.now(UTC)
+    revoke(platform, service, "soon", expires_at=now + timedelta(minutes=5))
+    monkeypatch.setattr(st, "db_now", lambda session: now + timedelta(hours=1))
+    (entry,) = listing(platform, service, include_expired=True)
+    assert (entry.jti, entry.expired) == ("soon", True)
+    assert listing(platform, service) == []

@@ -138,7 +138,7 @@ def _catalog_findings(conn: pymysql.connections.Connection[Any], analysis: Analy
             if not _exists(conn, ref):
                 found.append(finding("OBJECT_MISSING", type="Table", name=ref.display()))
     for check in analysis.row_checks:
-        if _exists(conn, check.table) and _has_rows(conn, check.table):
+        if _is_base_table(conn, check.table) and _has_rows(conn, check.table):
             found.append(finding(check.code, name=check.subject))
     return found
 
@@ -147,6 +147,17 @@ def _exists(conn: pymysql.connections.Connection[Any], ref: TableRef) -> bool:
     with conn.cursor() as cur:
         cur.execute(
             "SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(%s, DATABASE()) AND table_name = %s",
+            (ref.schema, ref.name),
+        )
+        return cur.fetchone() is not None
+
+
+def _is_base_table(conn: pymysql.connections.Connection[Any], ref: TableRef) -> bool:
+    # Only a base table's rows may be read: selecting from a view runs its body.
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(%s, DATABASE())"
+            " AND table_name = %s AND table_type = 'BASE TABLE'",
             (ref.schema, ref.name),
         )
         return cur.fetchone() is not None

@@ -138,14 +138,22 @@ def _prepare_session(conn: psycopg.Connection[Any], timeouts: Timeouts, *, local
 def _catalog_findings(conn: psycopg.Connection[Any], analysis: Analysis) -> list[Finding]:
     found: list[Finding] = []
     for check in analysis.row_checks:
-        if _exists(conn, check.table) and _has_rows(conn, check.table):
+        if _is_table(conn, check.table) and _has_rows(conn, check.table):
             found.append(finding(check.code, name=check.subject))
     return found
 
 
-def _exists(conn: psycopg.Connection[Any], ref: TableRef) -> bool:
+def _is_table(conn: psycopg.Connection[Any], ref: TableRef) -> bool:
+    """Whether the name is a plain or partitioned table.
+
+    Only then may a preview read its rows: selecting from a view runs the view's
+    body, and from a foreign table reaches another server.
+    """
     name = _identifier(ref).as_string(conn)
-    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass(%s) AND relkind IN ('r', 'p'))",
+        (name,),
+    ).fetchone()
     return bool(row and row[0])
 
 

@@ -148,15 +148,14 @@ def _instance_lock(path: str, timeout_s: float) -> Iterator[None]:
 def _catalog_findings(conn: sqlite3.Connection, analysis: Analysis) -> list[Finding]:
     found: list[Finding] = []
     for check in analysis.row_checks:
-        if _exists(conn, check.table) and _has_rows(conn, check.table):
+        if _is_table(conn, check.table) and _has_rows(conn, check.table):
             found.append(finding(check.code, name=check.subject))
     return found
 
 
-def _exists(conn: sqlite3.Connection, ref: TableRef) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?", (ref.name,)
-    ).fetchone()
+def _is_table(conn: sqlite3.Connection, ref: TableRef) -> bool:
+    # Only a table's rows may be read: selecting from a view runs its body.
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (ref.name,)).fetchone()
     return row is not None
 
 

@@ -34,10 +34,14 @@ REFUSED_EVERYWHERE = [
     ("DROP SCHEMA s", "SCHEMA"),
     ("CREATE TABLE t AS SELECT * FROM u", "AS SELECT"),
     ("CREATE TABLE t (a int DEFAULT pg_sleep(10))", "pg_sleep"),
+    # A view's body runs whenever anything reads the view, so it gets the same allow-list.
+    ("CREATE VIEW v AS SELECT my_func(a) FROM t", "my_func"),
+    ("CREATE OR REPLACE VIEW v AS SELECT a FROM t WHERE pg_sleep(1) IS NULL", "pg_sleep"),
     ("CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", "trigger"),
 ]
 
 REFUSED_POSTGRES = [
+    ("CREATE VIEW v AS SELECT pg_terminate_backend(pid) FROM pg_stat_activity", "pg_terminate_backend"),
     ("COPY t FROM '/etc/passwd'", "COPY"),
     ("DO $$ BEGIN END $$", "DO"),
     ("CREATE FUNCTION f() RETURNS int AS $$ select 1 $$ LANGUAGE sql", "function"),
@@ -107,7 +111,7 @@ ALLOWED = [
     ("COMMENT ON TABLE t IS 'a; DROP TABLE u'", "postgres"),
     ("COMMENT ON COLUMN t.a IS 'x'", "postgres"),
     ("CREATE INDEX CONCURRENTLY i ON t (lower(a))", "postgres"),
-    ("CREATE VIEW v AS SELECT my_func(a) FROM t", "postgres"),
+    ("CREATE VIEW v AS SELECT lower(a), gen_random_uuid() FROM t", "postgres"),
     ("ALTER TABLE t ADD COLUMN c uuid DEFAULT gen_random_uuid()", "postgres"),
     ("ALTER TABLE t MODIFY COLUMN b bigint", "mysql"),
     ("CREATE TABLE t (a int) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='x'", "mysql"),
