@@ -33,6 +33,103 @@ def without_request_id(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "request_id"}
 
 
+def test_an_encoded_slash_cannot_reach_a_protected_endpoint(client, tenant):
+    sid = deploy(
+        client,
+        [
+            {"path": "/pub/secret", "method": "GET", "source": OK, "auth_mode": "public"},
+            {"path": "/secret", "method": "GET", "source": SECRET},
+            {"path": "/token", "method": "GET", "source": SECRET, "auth_mode": "service_token"},
+        ],
+    )["id"]
+    base = f"/api/v1/orgs/{tenant.org_id}/services/{sid}"
+    assert raw_get(tenant.url, f"{base}/pub/secret") == (200, "ok")
+    for sneaky in (
+        f"{base}%2Fpub/secret",
+        f"{base}%2fpub/secret",
+        f"{base}/v1%2Fpub/secret",
+        f"{base}%2Fpub/token",
+        f"{base}/v1%2Fpub/token",
+    ):
+        status, body = raw_get(tenant.url, sneaky)
+        assert status == 404, (sneaky, status, body)
+        assert body != "secret"
+    # An encoded slash inside the endpoint path is routed as the slash it decodes to,
+    # by the gateway only: the public endpoint answers, the protected one never does.
+    assert raw_get(tenant.url, f"{base}/pub%2Fsecret") == (200, "ok")
+
+
+def test_async_jobs_forward_the_path_re_quoted(client):
+    source = 'def main(r):\n    return r["path_params"]\n'
+    sid = deploy(client, [{"path": "/items/{name}", "method": "POST", "source": source, "async_eligible": True}])["id"]
+    for name in ("a?b c", "a%3Fb%20c"):  # the handler sees the name it was given, decoded once
+        job = client.jobs.submit(sid, "POST", f"/items/{name}", body={})
+        done = client.jobs.wait(sid, job["job_id"], timeout=30)
+        assert done["status"] == "succeeded", done
+        assert done["result"] == {"name": name}
+
+
+def _whole_404(tenant, path: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    status, body = raw_get(tenant.url, path, headers)
+    assert status == 404, (path, status, body)
+    return without_request_id(body)
+
+
+def test_nobody_outside_the_service_can_tell_it_exists(client, platform, make_client, tenant):
+    sid = deploy(
+        client,
+        [
+            {"path": "/health", "method": "GET", "source": OK},
+            {"path": "/open", "method": "GET", "source": OK, "auth_mode": "public"},
+        ],
+    )["id"]
+    suspended = deploy(client, [{"path": "/health", "method": "GET", "source": OK}])["id"]
+    client.hosted_services.suspend(suspended)
+    archived = deploy(client, [{"path": "/health", "method": "GET", "source": OK}])["id"]
+    client.hosted_services.archive(archived)
+    draft = deploy(client, [{"path": "/health", "method": "GET", "source": OK}], publish=False)["id"]
+    other = make_client(tenant_=platform.bootstrap())
+    foreign = {"Authorization": f"Bearer {other.config.access_token}"}
+    org = tenant.org_id
+    unknown = _whole_404(tenant, f"/api/v1/orgs/{org}/services/{uuid.uuid4()}/health")
+    assert unknown["code"] == "SERVICE_NOT_FOUND"
+    probes = [
+        (f"/api/v1/orgs/{org}/services/not-an-id/health", None),
+        (f"/api/v1/orgs/{org}/services/{sid}/nope", None),  # route miss
+        (f"/api/v1/orgs/{org}/services/{sid}/v9/health", None),  # version miss
+        (f"/api/v1/orgs/{org}/services/{sid}/open/x", None),
+        (f"/api/v1/orgs/{org}/services/{suspended}/nope", None),
+        (f"/api/v1/orgs/{org}/services/{archived}/health", None),
+        (f"/api/v1/orgs/{org}/services/{draft}/health", None),
+        (f"/api/v1/orgs/{org}/services/{sid}/health", foreign),
+        (f"/api/v1/orgs/{org}/services/{sid}/nope", foreign),
+        (f"/api/v1/orgs/{org}/services/{uuid.uuid4()}/health", foreign),
+        (f"/api/v1/orgs/{other.config.org_id}/services/{sid}/health", foreign),
+        (f"/api/v1/orgs/{org}/services/{suspended}/health", foreign),
+    ]
+    for path, headers in probes:
+        assert _whole_404(tenant, path, headers) == unknown, path
+    # A suspended service answers an anonymous caller as an active one does.
+    active = raw_get(tenant.url, f"/api/v1/orgs/{org}/services/{sid}/health")
+    paused = raw_get(tenant.url, f"/api/v1/orgs/{org}/services/{suspended}/health")
+    assert active[0] == paused[0] == 401
+    assert without_request_id(active[1]) == without_request_id(paused[1])
+    # Wrong method on an endpoint: 405 to the org's members only.
+    with httpx.Client(timeout=30) as http_:
+        url = f"{tenant.url}/api/v1/orgs/{org}/services/{sid}/health"
+        anonymous = http_.delete(url)
+        assert anonymous.status_code == 404 and without_request_id(anonymous.json()) == unknown
+        member = http_.delete(url, headers={"X-API-Key": tenant.api_key})
+        assert member.status_code == 405
+    # Members of the org still learn exactly what is wrong.
+    member = {"X-API-Key": tenant.api_key}
+    assert raw_get(tenant.url, f"/api/v1/orgs/{org}/services/{sid}/nope", member)[1]["code"] == "ENDPOINT_NOT_FOUND"
+    assert raw_get(tenant.url, f"/api/v1/orgs/{org}/services/{sid}/v9/health", member)[1]["code"] == (
+        "VERSION_NOT_FOUND"
+    )
+    assert raw_get(tenant.url, f"/api/v1/orgs/{org}/services/{suspended}/health", member)[0] == 503
+
+
 def test_a_workspace_bound_key_reaches_only_its_workspace(client, platform, tenant):
     from flow_platform.domain.api_keys import create_api_key
     from flow_platform.domain.tenancy import create_workspace
@@ -50,10 +147,10 @@ def test_a_workspace_bound_key_reaches_only_its_workspace(client, platform, tena
     unknown = without_request_id(raw_get(tenant.url, f"/api/v1/orgs/{tenant.org_id}/services/{uuid.uuid4()}/x")[1])
     assert raw_get(tenant.url, path, {"X-API-Key": bound_here}) == (200, "ok")
     status, body = raw_get(tenant.url, path, {"X-API-Key": bound_elsewhere})
-    assert (status, body["code"]) == (404, unknown["code"])
+    assert (status, without_request_id(body)) == (404, unknown)
     # ... and the same through an access token exchanged from that key
     token = httpx.post(f"{tenant.url}/api/v1/auth/token", json={"api_key": bound_elsewhere}, timeout=30)
     token.raise_for_status()
     bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
     status, body = raw_get(tenant.url, path, bearer)
-    assert (status, body["code"]) == (404, unknown["code"])
+    assert (status, without_request_id(body)) == (404, unknown)

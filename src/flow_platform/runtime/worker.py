@@ -94,12 +94,19 @@ class App:
         url = httptools.parse_url(target)
         path = unquote(url.path.decode())
         request_id = headers.get("x-request-id", "")
+        chosen = headers.pop("x-flow-endpoint", None)
         try:
             index, params = self.router.match(method, path)
         except RouteMiss as miss:
-            if miss.status == 405:
+            if miss.status == 405 and chosen is None:
                 msg = f"{method} is not allowed on {path}; allowed: {', '.join(miss.allowed)}"
                 return 405, error_body(405, "METHOD_NOT_ALLOWED", msg, request_id)
+            index, params = -1, {}
+        if chosen is not None and str(index) != chosen:
+            # The gateway checked auth for the endpoint it matched: run that one or none.
+            _log(f"request {request_id}: {method} {path} does not match endpoint {chosen}")
+            return 404, error_body(404, "NOT_FOUND", f"no endpoint for {path}", request_id)
+        if index < 0:
             return 404, error_body(404, "NOT_FOUND", f"no endpoint for {path}", request_id)
         handler = self.handlers[index]
         parsed: Any = None
