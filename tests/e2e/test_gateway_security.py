@@ -154,3 +154,39 @@ def test_a_workspace_bound_key_reaches_only_its_workspace(client, platform, tena
     bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
     status, body = raw_get(tenant.url, path, bearer)
     assert (status, without_request_id(body)) == (404, unknown)
+
+
+PROBE_TOKEN = """
+import os, httpx
+def main(request):
+    env = os.environ
+    base = env["PLATFORM_API_URL"] + "/api/v1/orgs/" + env["ORG_ID"]
+    headers = {"Authorization": "Bearer " + env["AUTH_TOKEN"]}
+    ws = base + "/workspaces/" + env["WORKSPACE_ID"]
+    return {
+        "create_service": httpx.post(ws + "/hosted-services", headers=headers, timeout=30,
+            json={"slug": "escalated", "name": "x", "execution_mode": "persistent"}).status_code,
+        "list_keys": httpx.get(base + "/api-keys", headers=headers, timeout=30).status_code,
+        "create_workspace": httpx.post(base + "/workspaces", headers=headers, timeout=30,
+            json={"name": "escalated"}).status_code,
+        "read_services": httpx.get(ws + "/hosted-services", headers=headers, timeout=30).status_code,
+        "other_workspace": httpx.get(base + "/workspaces/" + request["query"]["other"] + "/hosted-services",
+            headers=headers, timeout=30).status_code,
+    }
+"""
+
+
+def test_a_handlers_token_cannot_act_as_the_services_admin(client, platform, tenant):
+    from flow_platform.domain.tenancy import create_workspace
+
+    with platform.session() as session:
+        elsewhere = create_workspace(session, tenant.org_id, f"other-{uuid.uuid4().hex[:6]}").id
+    sid = deploy(client, [{"path": "/probe", "method": "GET", "source": PROBE_TOKEN}])["id"]
+    result = client.invoke_service(sid, "GET", "/probe", query={"other": elsewhere})
+    assert result == {
+        "create_service": 403,
+        "list_keys": 403,
+        "create_workspace": 403,
+        "read_services": 200,
+        "other_workspace": 404,
+    }

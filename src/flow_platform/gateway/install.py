@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 from ..domain.access_tokens import issue_access_token
+from ..domain.roles import Role
 from ..domain.service_token_verifier import ServiceTokenVerifier
 from ..platform import Platform
 from ..runtime.supervisor import Supervisor
@@ -25,6 +26,8 @@ from .notify import ChangeListener, notify
 from .platform_auth import PlatformVerifier
 from .routes import RouteEpoch, RouteTable, ServiceRoute
 from .service_token_auth import ServiceTokenAuthenticator
+
+RUNTIME_ROLE = Role.VIEWER  # the least role that may call services
 
 
 class ServicesRuntime:
@@ -73,14 +76,17 @@ class ServicesRuntime:
         }
         key = session.get(ApiKey, service.created_by)
         if key is not None and key.revoked_at is None:
-            # The service acts as the key that created it, for at most a day per token.
+            # Service code may call services (FlowSDK) and read, nothing more: the viewer
+            # role whatever its creator's role, bound to the service's workspace, and
+            # still ended by revoking the key that created the service.
             env["AUTH_TOKEN"] = issue_access_token(
                 settings,
                 key_id=key.id,
                 org_id=service.org_id,
                 workspace_id=service.workspace_id,
-                role=key.role,
+                role=RUNTIME_ROLE.value,
                 ttl_minutes=MAX_ACCESS_TOKEN_TTL_MINUTES,
+                bound_workspace=True,
             ).token
         return env
 
