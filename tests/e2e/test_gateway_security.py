@@ -190,3 +190,66 @@ def test_a_handlers_token_cannot_act_as_the_services_admin(client, platform, ten
         "read_services": 200,
         "other_workspace": 404,
     }
+
+
+SNOOP = """
+import os
+def attempt(path):
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+        return "read"
+    except OSError as err:
+        return type(err).__name__
+def main(request):
+    here = os.getcwd()
+    run_dir = os.path.dirname(here)
+    siblings = []
+    try:
+        names = os.listdir(run_dir)
+    except OSError as err:
+        names = []
+        siblings.append(type(err).__name__)
+    for name in names:
+        path = os.path.join(run_dir, name)
+        if path != here and os.path.isdir(path):
+            siblings.append(attempt(os.path.join(path, "w.sock")))
+    return {
+        "cwd": here,
+        "secret_key": attempt(request["query"]["secret"]),
+        "database": attempt(request["query"]["db"]),
+        "parent_environ": attempt(f"/proc/{os.getppid()}/environ"),
+        "sibling_environ": attempt(f"/proc/{request['query']['sibling']}/environ"),
+        "siblings": siblings,
+        "writes_own_dir": open(os.path.join(here, "scratch"), "w").write("x"),
+    }
+"""
+
+
+def test_a_handler_cannot_read_the_platform_or_other_services(client, platform):
+    secret = platform.data_dir / "secret.key"
+    if not secret.exists():  # the test platform takes its key from the environment
+        secret.write_text("canary")
+    database = next((p for p in platform.data_dir.iterdir() if p.is_file() and p != secret), secret)
+    pid = "import os\ndef main(r):\n    return os.getpid()\n"
+    other = deploy(client, [{"path": "/pid", "method": "GET", "source": pid}])["id"]
+    sibling = client.invoke_service(other, "GET", "/pid")  # a sibling worker, with its own token
+    sid = deploy(client, [{"path": "/snoop", "method": "GET", "source": SNOOP}])["id"]
+    query = {"secret": str(secret), "db": str(database), "sibling": str(sibling)}
+    seen = client.invoke_service(sid, "GET", "/snoop", query=query)
+    # PR_SET_DUMPABLE=0 (platform and workers) holds without Landlock too
+    assert seen["parent_environ"] == "PermissionError"
+    assert seen["sibling_environ"] == "PermissionError"
+    # no bundle (code, token) is ever written to disk
+    from pathlib import Path
+
+    assert not list(Path(seen["cwd"]).parent.rglob("bundle.json"))
+    log = client.hosted_services.logs(sid)
+    if "; landlock" not in log:
+        import pytest
+
+        pytest.skip("this kernel has no Landlock: file confinement cannot be checked")
+    assert seen["secret_key"] == "PermissionError"
+    assert seen["database"] == "PermissionError"
+    assert seen["siblings"] and set(seen["siblings"]) <= {"PermissionError"}
+    assert seen["writes_own_dir"] == 1

@@ -9,6 +9,7 @@ platform processes and recovers async jobs; at shutdown it stops every worker pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from ..domain.access_tokens import issue_access_token
@@ -35,6 +36,7 @@ class ServicesRuntime:
         settings = platform.settings
         self.platform = platform
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _not_dumpable()
         self.epoch = RouteEpoch(settings.data_dir / "services.epoch")
         self.supervisor = Supervisor(settings.data_dir / "service-logs")
         self.routes = RouteTable(self._load, self.epoch)
@@ -106,6 +108,17 @@ class ServicesRuntime:
         await self.supervisor.aclose()
         self.epoch.close()
         await self.service_tokens.aclose()
+
+
+def _not_dumpable() -> None:
+    """Make this process's /proc files (environ: database URL, secrets) unreadable to
+    service workers, which run as the same user, and refuse them ptrace (Linux only)."""
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
 
 
 def install(app: Any, platform: Platform) -> ServicesRuntime:

@@ -77,18 +77,18 @@ class WorkerProcess:
 
     async def start(self, python: str, env: dict[str, str], ready_timeout: float) -> None:
         loop = asyncio.get_running_loop()
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        bundle_path = self.workdir / "bundle.json"
-        self.bundle.write(bundle_path)
+        self.workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         ready_r, ready_w = os.pipe()
         parent_r, self._parent_w = os.pipe()
+        # The bundle (code and all) goes over the child's stdin, never to disk, where
+        # other workers could read it or it would outlive a killed platform.
         args = [
             python,
             "-m",
             "flow_platform.runtime.worker",
             "--bundle",
-            str(bundle_path),
+            "-",
             "--socket",
             self.socket_path,
             "--ready-fd",
@@ -106,7 +106,7 @@ class WorkerProcess:
             log.flush()
             self.proc = subprocess.Popen(
                 args,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=log,
                 cwd=self.workdir,
@@ -116,6 +116,7 @@ class WorkerProcess:
             )
         os.close(ready_w)
         os.close(parent_r)
+        handing = loop.run_in_executor(None, _hand_over, self.proc, self.bundle.dumps().encode())
         self.exited = loop.create_future()
         self._watch_exit(loop)
         ready = loop.create_future()
@@ -135,6 +136,8 @@ class WorkerProcess:
             os.close(ready_r)
         if not ok:
             self.kill()
+        await handing  # returns once the child has read it all, or died
+        if not ok:
             raise WorkerUnavailable(f"worker for {self.key[0]} v{self.key[1]} did not become ready; see its log")
         self.started_at = time.monotonic()
 
@@ -214,6 +217,17 @@ class WorkerProcess:
         if self.proc is not None and self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, sig)
+
+
+def _hand_over(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+    except BrokenPipeError:
+        pass  # it died before reading: the ready wait reports that
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
 
 
 def _expire(future: asyncio.Future[tuple[int, bytes]], timeout: float) -> None:
@@ -320,8 +334,10 @@ class Supervisor:
 
     async def _spawn(self, bundle: Bundle) -> WorkerProcess:
         self._serial += 1
-        workdir = self.run_dir / f"{bundle.service_id}-v{bundle.version}"
-        socket_path = str(self.run_dir / f"w{self._serial}.sock")
+        # Each worker gets a folder of its own holding its socket: under Landlock it may
+        # write there and nowhere else (see runtime/worker.py).
+        workdir = self.run_dir / f"w{self._serial}"
+        socket_path = str(workdir / "w.sock")
         worker = WorkerProcess(bundle, workdir, socket_path, self.log_path(*_key(bundle)))
         await worker.start(self.python, self._env(bundle, workdir), self.ready_timeout)
         self.workers[worker.key] = worker
@@ -345,8 +361,7 @@ class Supervisor:
 
     def _on_exit(self, worker: WorkerProcess, code: int) -> None:
         self._retired.discard(worker)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(worker.socket_path)
+        shutil.rmtree(worker.workdir, ignore_errors=True)
         how = "was stopped by the platform" if worker.stopping else "exited unexpectedly"
         self._write_log(worker, f"worker {worker.pid} {how} (exit code {code})")
         if self._closing or self.workers.get(worker.key) is not worker:

@@ -1,6 +1,6 @@
 """Entry point of a runtime worker: one OS process serving one published service version.
 
-    python -m flow_platform.runtime.worker --bundle B --socket S --ready-fd R --parent-fd P
+    python -m flow_platform.runtime.worker --bundle -|B --socket S --ready-fd R --parent-fd P
 
 The worker compiles the bundle's code, listens on a Unix socket (and on a loopback TCP
 port with --port, which the benchmarks use to call it directly), writes one byte to the
@@ -257,11 +257,37 @@ def _watch_parent(fd: int) -> None:
         os._exit(0)
 
 
+def _read_bundle(where: str) -> Bundle:
+    if where == "-":  # the supervisor's way: nothing of the bundle touches the disk
+        text = sys.stdin.buffer.read().decode()
+        sys.stdin.close()
+        return Bundle.loads(text)
+    return Bundle.loads(Path(where).read_text())
+
+
+def _isolate(workdir: str) -> str:
+    """Confine this process before any service code runs; says what applied.
+
+    - not dumpable: other processes of this user (sibling workers) cannot read our
+      /proc files (environ holds AUTH_TOKEN) or ptrace us;
+    - Landlock (the deployer probe's rules): read-only access to the interpreter and
+      its libraries, read-write access to `workdir` only (which holds our socket), no
+      signals to processes outside the sandbox. Not the platform's data dir, not the
+      folders of other workers, not /proc of other processes.
+    """
+    import ctypes
+
+    from flow_platform.deployer._probe import _confine
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+    return "landlock" if _confine(workdir) else "unconfined (no Landlock in this kernel)"
+
+
 def serve(args: argparse.Namespace) -> None:
-    bundle = Bundle.loads(Path(args.bundle).read_text())
+    bundle = _read_bundle(args.bundle)
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, name="async-handlers", daemon=True).start()
-    app = App(bundle, loop)
     listeners = []
     if args.socket:
         unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -272,13 +298,15 @@ def serve(args: argparse.Namespace) -> None:
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         tcp.bind(("127.0.0.1", args.port))
         listeners.append(tcp)
+    isolation = _isolate(os.getcwd()) if args.confine else "unconfined (--no-confine)"
+    app = App(bundle, loop)  # the service's code runs from here on
     for listener in listeners:
         listener.listen(512)
         threading.Thread(target=_accept_forever, args=(listener, app), daemon=True).start()
     if args.ready_fd is not None:
         os.write(args.ready_fd, b"R")
         os.close(args.ready_fd)
-    _log(f"worker {os.getpid()} ready: service {bundle.service_id} v{bundle.version}")
+    _log(f"worker {os.getpid()} ready: service {bundle.service_id} v{bundle.version}; {isolation}")
     # Handler threads may be stuck; exit without waiting for them.
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, lambda *_: os._exit(0))
@@ -293,6 +321,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int)
     parser.add_argument("--ready-fd", type=int)
     parser.add_argument("--parent-fd", type=int)
+    parser.add_argument(
+        "--no-confine", dest="confine", action="store_false", help="skip Landlock (benchmarks, debugging)"
+    )
     args = parser.parse_args(argv)
     if args.parent_fd is not None:
         threading.Thread(target=_watch_parent, args=(args.parent_fd,), daemon=True).start()
