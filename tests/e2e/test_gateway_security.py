@@ -253,3 +253,35 @@ def test_a_handler_cannot_read_the_platform_or_other_services(client, platform):
     assert seen["database"] == "PermissionError"
     assert seen["siblings"] and set(seen["siblings"]) <= {"PermissionError"}
     assert seen["writes_own_dir"] == 1
+
+
+KNOCK = """
+import os, socket
+def main(request):
+    run_dir = os.path.dirname(os.getcwd())
+    answers = []
+    for n in range(1, 400):
+        path = os.path.join(run_dir, f"w{n}", "w.sock")
+        if os.path.dirname(path) == os.getcwd():
+            continue
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(2)
+        try:
+            s.connect(path)
+            s.sendall(b"GET /secret HTTP/1.1\\r\\nhost: x\\r\\nx-flow-endpoint: 0\\r\\ncontent-length: 0\\r\\n\\r\\n")
+            answers.append(s.recv(4096).decode("latin-1"))
+        except OSError:
+            pass
+        finally:
+            s.close()
+    return answers
+"""
+
+
+def test_a_handler_cannot_call_another_worker_directly(client):
+    secret = 'def main(r):\n    return "the-secret"\n'
+    target = deploy(client, [{"path": "/secret", "method": "GET", "source": secret}])["id"]
+    assert client.invoke_service(target, "GET", "/secret") == "the-secret"  # its worker is up
+    sid = deploy(client, [{"path": "/knock", "method": "GET", "source": KNOCK}])["id"]
+    answers = client.invoke_service(sid, "GET", "/knock")
+    assert not any("the-secret" in a for a in answers), answers

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -70,6 +71,9 @@ class WorkerProcess:
         self.started_at = 0.0
         self.exited: asyncio.Future[int] | None = None
         self._parent_w: int | None = None
+        # Sent first on every connection: the worker serves only those who know it, so
+        # service code cannot call another worker's socket around the gateway.
+        self.conn_key = secrets.token_hex(16).encode()
 
     @property
     def pid(self) -> int | None:
@@ -116,7 +120,8 @@ class WorkerProcess:
             )
         os.close(ready_w)
         os.close(parent_r)
-        handing = loop.run_in_executor(None, _hand_over, self.proc, self.bundle.dumps().encode())
+        payload = self.conn_key + b"\n" + self.bundle.dumps().encode()
+        handing = loop.run_in_executor(None, _hand_over, self.proc, payload)
         self.exited = loop.create_future()
         self._watch_exit(loop)
         ready = loop.create_future()
@@ -185,6 +190,8 @@ class WorkerProcess:
                 _, conn = await loop.create_unix_connection(UpstreamConnection, self.socket_path)
             except OSError as err:
                 raise WorkerUnavailable(str(err)) from err
+            assert conn.transport is not None
+            conn.transport.write(self.conn_key + b"\n")
         self.active += 1
         future = conn.send(request)
         handle = asyncio.get_running_loop().call_later(timeout, _expire, future, timeout)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import inspect
 import json
 import linecache
@@ -87,6 +88,7 @@ class App:
         self.handlers = [Handler(spec, bundle, i) for i, spec in enumerate(bundle.endpoints)]
         self.router = Router(bundle.endpoints)
         self.loop = loop  # runs the async handlers
+        self.conn_key = b""  # when set, every connection must start with it and a newline
 
     def prepare(
         self, method: str, target: bytes, headers: dict[str, str], body: bytes
@@ -220,12 +222,16 @@ def serve_connection(sock: socket.socket, app: App) -> None:
     state = _Parsed()
     parser = httptools.HttpRequestParser(state)
     try:
-        while data := sock.recv(65536):
+        data = _check_key(sock, app.conn_key) if app.conn_key else b""
+        if data is None:
+            return
+        while data or (data := sock.recv(65536)):
             try:
                 parser.feed_data(data)
             except httptools.HttpParserError:
                 sock.sendall(http_response(400, b'{"code":"BAD_REQUEST"}', False))
                 return
+            data = b""
             while state.ready:
                 target, headers, body = state.ready.popleft()
                 method = parser.get_method().decode()
@@ -238,6 +244,20 @@ def serve_connection(sock: socket.socket, app: App) -> None:
         pass  # the caller went away (e.g. the gateway gave up after a timeout)
     finally:
         sock.close()
+
+
+def _check_key(sock: socket.socket, key: bytes) -> bytes | None:
+    """Read the connection key line; what followed it, or None for a wrong key."""
+    want = len(key) + 1
+    buf = b""
+    while len(buf) < want:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    if not hmac.compare_digest(buf[:want], key + b"\n"):
+        return None
+    return buf[want:]
 
 
 def _accept_forever(listener: socket.socket, app: App) -> None:
@@ -257,12 +277,14 @@ def _watch_parent(fd: int) -> None:
         os._exit(0)
 
 
-def _read_bundle(where: str) -> Bundle:
+def _read_bundle(where: str) -> tuple[Bundle, bytes]:
+    """The bundle and the connection key (none when read from a file)."""
     if where == "-":  # the supervisor's way: nothing of the bundle touches the disk
-        text = sys.stdin.buffer.read().decode()
+        data = sys.stdin.buffer.read()
         sys.stdin.close()
-        return Bundle.loads(text)
-    return Bundle.loads(Path(where).read_text())
+        key, _, text = data.partition(b"\n")
+        return Bundle.loads(text.decode()), key
+    return Bundle.loads(Path(where).read_text()), b""
 
 
 def _isolate(workdir: str) -> str:
@@ -285,7 +307,7 @@ def _isolate(workdir: str) -> str:
 
 
 def serve(args: argparse.Namespace) -> None:
-    bundle = _read_bundle(args.bundle)
+    bundle, key = _read_bundle(args.bundle)
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, name="async-handlers", daemon=True).start()
     listeners = []
@@ -300,6 +322,7 @@ def serve(args: argparse.Namespace) -> None:
         listeners.append(tcp)
     isolation = _isolate(os.getcwd()) if args.confine else "unconfined (--no-confine)"
     app = App(bundle, loop)  # the service's code runs from here on
+    app.conn_key = key
     for listener in listeners:
         listener.listen(512)
         threading.Thread(target=_accept_forever, args=(listener, app), daemon=True).start()
