@@ -16,8 +16,8 @@ from ..domain.access_tokens import issue_access_token
 from ..domain.roles import Role
 from ..domain.service_token_verifier import ServiceTokenVerifier
 from ..platform import Platform
+from ..runtime.bundle import Bundle
 from ..runtime.supervisor import Supervisor
-from ..settings import MAX_ACCESS_TOKEN_TTL_MINUTES
 from ..store.tables import ApiKey, HostedService
 from .app import ASGIApp, Gateway, mount
 from .auth import Authenticator, PlatformAuthenticator, default_authenticators
@@ -29,6 +29,8 @@ from .routes import RouteEpoch, RouteTable, ServiceRoute
 from .service_token_auth import ServiceTokenAuthenticator
 
 RUNTIME_ROLE = Role.VIEWER  # the least role that may call services
+RUNTIME_TOKEN_TTL_MINUTES = 60
+RUNTIME_TOKEN_RENEW_SECONDS = (RUNTIME_TOKEN_TTL_MINUTES - 10) * 60  # a worker's age limit
 
 
 class ServicesRuntime:
@@ -38,7 +40,11 @@ class ServicesRuntime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         _not_dumpable()
         self.epoch = RouteEpoch(settings.data_dir / "services.epoch")
-        self.supervisor = Supervisor(settings.data_dir / "service-logs")
+        self.supervisor = Supervisor(
+            settings.data_dir / "service-logs",
+            credentials=self._runtime_credentials,
+            max_age=RUNTIME_TOKEN_RENEW_SECONDS,
+        )
         self.routes = RouteTable(self._load, self.epoch)
         self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)
         platform_auth = PlatformAuthenticator(PlatformVerifier(settings, platform.sessions))
@@ -67,17 +73,29 @@ class ServicesRuntime:
             return load_service_route(session, service_id, lambda s: self._worker_env(session, s))
 
     def _worker_env(self, session: Any, service: HostedService) -> dict[str, str]:
-        """What a worker's FlowSDK reads: tenant ids, the platform URL and a token."""
+        """What a worker's FlowSDK reads, but its token: tenant ids and the platform URL."""
         settings = self.platform.settings
-        env = {
+        return {
             "ORG_ID": service.org_id,
             "WORKSPACE_ID": service.workspace_id,
             "SERVICE_ID": service.id,
             "RING_ID": service.ring_id or "",
             "PLATFORM_API_URL": f"http://{settings.host}:{settings.port}",
         }
-        key = session.get(ApiKey, service.created_by)
-        if key is not None and key.revoked_at is None:
+
+    async def _runtime_credentials(self, bundle: Bundle) -> dict[str, str]:
+        """A fresh AUTH_TOKEN for each worker start (the supervisor replaces a worker
+        before its token expires), handed over in the child's environment only."""
+        return await asyncio.to_thread(self._mint_runtime_token, bundle.service_id)
+
+    def _mint_runtime_token(self, service_id: str) -> dict[str, str]:
+        settings = self.platform.settings
+        env: dict[str, str] = {}
+        with self.platform.sessions() as session:
+            service = session.get(HostedService, service_id)
+            key = session.get(ApiKey, service.created_by) if service is not None else None
+            if service is None or key is None or key.revoked_at is not None:
+                return env
             # Service code may call services (FlowSDK) and read, nothing more: the viewer
             # role whatever its creator's role, bound to the service's workspace, and
             # still ended by revoking the key that created the service.
@@ -87,7 +105,7 @@ class ServicesRuntime:
                 org_id=service.org_id,
                 workspace_id=service.workspace_id,
                 role=RUNTIME_ROLE.value,
-                ttl_minutes=MAX_ACCESS_TOKEN_TTL_MINUTES,
+                ttl_minutes=RUNTIME_TOKEN_TTL_MINUTES,
                 bound_workspace=True,
             ).token
         return env

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -252,8 +252,14 @@ class Supervisor:
         python: str = sys.executable,
         env: dict[str, str] | None = None,
         ready_timeout: float = 15.0,
+        credentials: Callable[[Bundle], Awaitable[dict[str, str]]] | None = None,
+        max_age: float | None = None,
     ) -> None:
+        """`credentials` gives each worker start fresh environment entries (its token);
+        `max_age` replaces a worker that old on its next call, before they expire."""
         self.log_dir = Path(log_dir)
+        self.credentials = credentials
+        self.max_age = max_age
         self.python = python
         self.extra_env = dict(env or {})
         self.ready_timeout = ready_timeout
@@ -291,6 +297,10 @@ class Supervisor:
         key = (bundle.service_id, bundle.version)
         worker = self.workers.get(key)
         if worker is None or worker.dead:
+            worker = await self._ensure(bundle)
+        elif self.max_age is not None and time.monotonic() - worker.started_at > self.max_age:
+            self._write_log(worker, "worker replaced: its credentials are due for renewal")
+            self._drop(worker)  # calls in flight finish on it
             worker = await self._ensure(bundle)
         try:
             return await worker.call(request, timeout)
@@ -346,7 +356,10 @@ class Supervisor:
         workdir = self.run_dir / f"w{self._serial}"
         socket_path = str(workdir / "w.sock")
         worker = WorkerProcess(bundle, workdir, socket_path, self.log_path(*_key(bundle)))
-        await worker.start(self.python, self._env(bundle, workdir), self.ready_timeout)
+        env = self._env(bundle, workdir)
+        if self.credentials is not None:
+            env.update(await self.credentials(bundle))
+        await worker.start(self.python, env, self.ready_timeout)
         self.workers[worker.key] = worker
         assert worker.exited is not None
         worker.exited.add_done_callback(lambda f: self._on_exit(worker, f.result()))
