@@ -193,7 +193,7 @@ def test_a_handlers_token_cannot_act_as_the_services_admin(client, platform, ten
 
 
 SNOOP = """
-import os
+import os, tempfile
 def attempt(path):
     try:
         with open(path, "rb") as f:
@@ -222,6 +222,7 @@ def main(request):
         "sibling_environ": attempt(f"/proc/{request['query']['sibling']}/environ"),
         "siblings": siblings,
         "writes_own_dir": open(os.path.join(here, "scratch"), "w").write("x"),
+        "temp_file": os.path.dirname(tempfile.mkstemp()[1]) == here,
     }
 """
 
@@ -253,6 +254,7 @@ def test_a_handler_cannot_read_the_platform_or_other_services(client, platform):
     assert seen["database"] == "PermissionError"
     assert seen["siblings"] and set(seen["siblings"]) <= {"PermissionError"}
     assert seen["writes_own_dir"] == 1
+    assert seen["temp_file"] is True  # TMPDIR is the worker's own folder
 
 
 KNOCK = """

@@ -369,7 +369,8 @@ class Supervisor:
         env = {k: os.environ[k] for k in _INHERITED_ENV if k in os.environ}
         env.update(self.extra_env)
         env.update(bundle.env)
-        env.update(HOME=str(workdir), PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+        # Its own folder is the only one it may write under Landlock: temp files go there.
+        env.update(HOME=str(workdir), TMPDIR=str(workdir), PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
         return env
 
     def _drop(self, worker: WorkerProcess) -> None:
