@@ -356,12 +356,21 @@ def test_another_orgs_service_is_not_found(client, platform, make_client):
     sid = deploy(client, [{"path": "/health", "method": "GET", "source": HEALTH}])["id"]
     other_tenant = platform.bootstrap()
     other = make_client(tenant_=other_tenant)
-    with pytest.raises(CLINotFoundError):
+    with pytest.raises(CLINotFoundError) as real:
         other.invoke_service(sid, "GET", "/health")
+    with pytest.raises(CLINotFoundError) as made_up:
+        other.invoke_service(str(uuid.uuid4()), "GET", "/health")
+    with pytest.raises(CLINotFoundError) as bad_path:
+        other.invoke_service(sid, "GET", "/no-such-endpoint")
+
+    def whole(body: dict) -> dict:
+        return {k: v for k, v in body.items() if k != "request_id"}
+
+    assert whole(real.value.body) == whole(made_up.value.body) == whole(bad_path.value.body)
     # nor with the service's own org id in the URL
     url = f"{other_tenant.url}/api/v1/orgs/{client.config.org_id}/services/{sid}/health"
     response = httpx.get(url, headers={"Authorization": f"Bearer {other.config.access_token}"}, timeout=30)
-    assert response.status_code == 404
+    assert response.status_code == 404 and whole(response.json()) == whole(real.value.body)
 
 
 def test_a_slow_caller_does_not_block_a_second_one(client, tmp_path: Path):

@@ -113,6 +113,8 @@ def workspace_scope(needed: Role = Role.VIEWER):  # type: ignore[no-untyped-def]
 def _bound_elsewhere(session: Session, principal: Principal, workspace_id: str) -> bool:
     from ..store.tables import ApiKey
 
+    if principal.bound_workspace is not None and principal.bound_workspace != workspace_id:
+        return True
     key = session.get(ApiKey, principal.subject)
     return key is not None and key.workspace_id is not None and key.workspace_id != workspace_id
 

@@ -51,7 +51,9 @@ def issue_access_token(
     workspace_id: str | None,
     role: str,
     ttl_minutes: int | None = None,
+    bound_workspace: bool = False,
 ) -> IssuedToken:
+    """`bound_workspace`: the token acts in `workspace_id` only, whatever its key may do."""
     ttl = clamp_ttl(ttl_minutes)
     now = utcnow()
     expires = now + timedelta(minutes=ttl)
@@ -67,6 +69,8 @@ def issue_access_token(
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
     }
+    if bound_workspace:
+        claims["bound_workspace"] = workspace_id
     keys = keypair(settings)
     token = jwt.encode(claims, keys.private, algorithm=ALGORITHM, headers={"kid": keys.kid})
     return IssuedToken(token=token, expires_at=expires.replace(microsecond=0), ttl_minutes=ttl)

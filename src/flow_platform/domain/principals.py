@@ -25,6 +25,7 @@ class Principal:
     auth_method: str  # "api_key" or "access_token"
     expires_at: datetime | None = None
     token_id: str | None = None
+    bound_workspace: str | None = None  # a token that may act in this workspace only
 
 
 def principal_from_api_key(session: Session, settings: Settings, key: str) -> Principal:
@@ -52,6 +53,7 @@ def principal_from_access_token(session: Session, settings: Settings, token: str
         auth_method="access_token",
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         token_id=claims["jti"],
+        bound_workspace=claims.get("bound_workspace"),
     )
 
 
@@ -59,6 +61,8 @@ def with_workspace(session: Session, principal: Principal, workspace_id: str) ->
     """Apply an ``X-Workspace-ID`` override, only to a workspace of the caller's own org."""
     ws = session.get(Workspace, parse_id(workspace_id, "workspace"))
     if ws is None or ws.org_id != principal.org_id:
+        raise NotFound("workspace not found")
+    if principal.bound_workspace is not None and principal.bound_workspace != ws.id:
         raise NotFound("workspace not found")
     if principal.workspace_id is not None and principal.workspace_id != ws.id:
         # A key bound to one workspace cannot be pointed at another.

@@ -12,9 +12,10 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import quote, unquote
 
 from flow_platform.api.request_id import pick_request_id
-from flow_platform.gateway.auth import Authenticator, Credentials, GatewayError
+from flow_platform.gateway.auth import Authenticator, Credentials, GatewayError, not_found
 from flow_platform.gateway.routes import RouteTable, ServiceRoute, VersionRoute
 from flow_platform.runtime.bundle import EndpointSpec, RouteMiss
 from flow_platform.runtime.supervisor import Supervisor
@@ -96,61 +97,85 @@ class Gateway:
     async def _handle(
         self, scope: Scope, receive: Receive, headers: dict[bytes, bytes], request_id: str, chosen: list[int]
     ) -> tuple[int, bytes]:
+        # Parse the URL once, from the raw path, and route exactly once: the worker runs the
+        # endpoint matched here, so an encoded "/" cannot move a segment past the checks.
         # ['', 'api', 'v1', 'orgs', org, 'services', id, rest...]
-        parts = scope["path"].split("/", 7)
-        org_id, service_id = parts[4], parts[6]
-        rest = parts[7] if len(parts) > 7 else ""
+        raw = scope.get("raw_path") or quote(scope["path"]).encode()
+        parts = raw.decode("latin-1").split("/", 7)
+        if len(parts) < 7:
+            raise not_found()
+        org_id, service_id = unquote(parts[4]), unquote(parts[6])
+        if "/" in org_id or "/" in service_id:
+            raise not_found()
+        rest_raw = parts[7] if len(parts) > 7 else ""
         service = self.routes.cached(service_id)
         if service is False:
             service = await self.routes.get(service_id) if service_id else None
         if service is None or service.org_id != org_id or service.status == "archived":
-            raise GatewayError(404, "SERVICE_NOT_FOUND", f"no service {service_id!r} here")
-        if service.status == "suspended":
-            raise GatewayError(503, "SERVICE_SUSPENDED", "the service is suspended")
+            raise not_found()
 
         pinned: int | None = None
-        head, _, tail = rest.partition("/")
+        head_raw, _, tail_raw = rest_raw.partition("/")
+        head = unquote(head_raw)
+        if _is_marker(head.partition("/")[0]) and head != head.partition("/")[0]:
+            raise not_found()  # an encoded "/" after a version or async segment
         if len(head) > 1 and head[0] == "v" and head[1:].isdigit():
-            pinned, rest = int(head[1:]), tail
-            head, _, tail = rest.partition("/")
+            pinned, rest_raw = int(head[1:]), tail_raw
+            head_raw, _, tail_raw = rest_raw.partition("/")
+            head = unquote(head_raw)
+            if head.partition("/")[0] == "async" and head != "async":
+                raise not_found()
         is_async = head == "async"
         if is_async:
-            rest = tail
-        path = "/" + rest
-        version = _pick_version(service, pinned)
-        chosen.append(version.number)
-
-        method = scope["method"]
-        if is_async:
-            target = headers.get(b"x-hsl-target-method", b"").decode("latin-1").upper()
-            if method != "POST" or not target:
-                raise GatewayError(400, "BAD_REQUEST", "async calls are POST with X-HSL-Target-Method set")
-            method = target
-        try:
-            index, _ = version.router.match(method, path)
-        except RouteMiss as miss:
-            if miss.status == 405:
-                raise GatewayError(
-                    405,
-                    "METHOD_NOT_ALLOWED",
-                    f"{method} not allowed on {path}",
-                    {"allow": ", ".join(miss.allowed)},
-                ) from None
-            raise GatewayError(404, "ENDPOINT_NOT_FOUND", f"no endpoint {path}") from None
-        spec = version.bundle.endpoints[index]
-
-        authenticate = self.authenticators.get(spec.auth_mode)
-        if authenticate is None:
-            raise GatewayError(500, "AUTH_MODE_UNSUPPORTED", f"auth_mode {spec.auth_mode!r}")
+            rest_raw = tail_raw
+        path = "/" + unquote(rest_raw)
         bearer = headers.get(b"authorization")
         api_key = headers.get(b"x-api-key")
         creds = Credentials(
             bearer[7:].decode("latin-1") if bearer and bearer[:7].lower() == b"bearer " else None,
             api_key.decode("latin-1") if api_key else None,
         )
+
+        method = scope["method"]
+        version: VersionRoute | None = None
+        try:
+            version = _pick_version(service, pinned)
+            if is_async:
+                target = headers.get(b"x-hsl-target-method", b"").decode("latin-1").upper()
+                if method != "POST" or not target:
+                    raise GatewayError(400, "BAD_REQUEST", "async calls are POST with X-HSL-Target-Method set")
+                method = target
+            try:
+                index, _ = version.router.match(method, path)
+            except RouteMiss as miss:
+                if miss.status == 405:
+                    raise GatewayError(
+                        405,
+                        "METHOD_NOT_ALLOWED",
+                        f"{method} not allowed on {path}",
+                        {"allow": ", ".join(miss.allowed)},
+                    ) from None
+                raise GatewayError(404, "ENDPOINT_NOT_FOUND", f"no endpoint {path}") from None
+        except GatewayError as miss:
+            # Only a caller with platform access to this service learns why nothing matched;
+            # anyone else gets the answer an unknown service gets.
+            await self._reveal_to_members(creds, service)
+            if version is not None:
+                chosen.append(version.number)
+            if service.status == "suspended":
+                raise _suspended() from None
+            raise miss from None
+        chosen.append(version.number)
+        spec = version.bundle.endpoints[index]
+
+        authenticate = self.authenticators.get(spec.auth_mode)
+        if authenticate is None:
+            raise GatewayError(500, "AUTH_MODE_UNSUPPORTED", f"auth_mode {spec.auth_mode!r}")
         claims = authenticate(creds, service)
         if inspect.isawaitable(claims):
             claims = await claims
+        if service.status == "suspended":
+            raise _suspended()
 
         body = await self._read_body(receive, headers)
         query = scope.get("query_string", b"")
@@ -177,12 +202,9 @@ class Gateway:
             )
             return status, json.dumps(payload).encode()
 
-        # Forward the path as the caller encoded it; the worker decodes it once.
-        raw = scope.get("raw_path") or scope["path"].encode()
-        raw_rest = raw.split(b"/", 7)[7] if raw.count(b"/") >= 7 else b""
-        if pinned is not None:
-            raw_rest = raw_rest.partition(b"/")[2]
-        upstream = build_request(method, b"/" + raw_rest, query, scope["headers"], body, request_id, claims)
+        # Forward the path matched above, re-quoted, and the endpoint it matched: the
+        # worker runs that endpoint and only checks the path against it.
+        upstream = build_request(method, quote_path(path), query, scope["headers"], body, request_id, claims, index)
         try:
             status, answer = await self.supervisor.call(version.bundle, upstream, spec.timeout_seconds)
         except WorkerTimeout:
@@ -198,6 +220,18 @@ class Gateway:
                 "the service worker could not be started; see the service logs",
             ) from None
         return status, answer
+
+    async def _reveal_to_members(self, creds: Credentials, service: ServiceRoute) -> None:
+        """Raise the unknown-service 404 unless the caller has platform access to `service`."""
+        check = self.authenticators.get("platform")
+        if check is None:
+            raise not_found()
+        try:
+            answer = check(creds, service)
+            if inspect.isawaitable(answer):
+                await answer
+        except GatewayError:
+            raise not_found() from None
 
     async def _read_body(self, receive: Receive, headers: dict[bytes, bytes]) -> bytes:
         declared = headers.get(b"content-length")
@@ -218,6 +252,19 @@ class Gateway:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _is_marker(segment: str) -> bool:
+    return segment == "async" or (len(segment) > 1 and segment[0] == "v" and segment[1:].isdigit())
+
+
+def _suspended() -> GatewayError:
+    return GatewayError(503, "SERVICE_SUSPENDED", "the service is suspended")
+
+
+def quote_path(path: str) -> bytes:
+    """A decoded path as a request target the worker decodes back to exactly `path`."""
+    return quote(path, safe="/!$&'()*+,;=:@~-._").encode("ascii")
 
 
 def _pick_version(service: ServiceRoute, pinned: int | None) -> VersionRoute:
@@ -244,8 +291,12 @@ def build_request(
     body: bytes,
     request_id: str,
     claims: dict[str, Any],
+    endpoint: int | None = None,
 ) -> bytes:
-    """The raw HTTP/1.1 request for the worker, without hop-by-hop or credential headers."""
+    """The raw HTTP/1.1 request for the worker, without hop-by-hop or credential headers.
+
+    `endpoint` is the index of the endpoint the gateway matched: the worker runs that one.
+    """
     skip = _NOT_FORWARDED
     for name, value in headers:
         if name == b"connection":  # headers it names are hop-by-hop too
@@ -259,6 +310,8 @@ def build_request(
             lines += [name, b": ", value, b"\r\n"]
     if claims:
         lines += [b"x-flow-claims: ", json.dumps(claims).encode(), b"\r\n"]
+    if endpoint is not None:
+        lines.append(b"x-flow-endpoint: %d\r\n" % endpoint)
     lines.append(b"content-length: %d\r\n\r\n" % len(body))
     lines.append(body)
     return b"".join(lines)

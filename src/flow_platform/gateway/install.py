@@ -9,13 +9,15 @@ platform processes and recovers async jobs; at shutdown it stops every worker pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from ..domain.access_tokens import issue_access_token
+from ..domain.roles import Role
 from ..domain.service_token_verifier import ServiceTokenVerifier
 from ..platform import Platform
+from ..runtime.bundle import Bundle
 from ..runtime.supervisor import Supervisor
-from ..settings import MAX_ACCESS_TOKEN_TTL_MINUTES
 from ..store.tables import ApiKey, HostedService
 from .app import ASGIApp, Gateway, mount
 from .auth import Authenticator, PlatformAuthenticator, default_authenticators
@@ -26,14 +28,23 @@ from .platform_auth import PlatformVerifier
 from .routes import RouteEpoch, RouteTable, ServiceRoute
 from .service_token_auth import ServiceTokenAuthenticator
 
+RUNTIME_ROLE = Role.VIEWER  # the least role that may call services
+RUNTIME_TOKEN_TTL_MINUTES = 60
+RUNTIME_TOKEN_RENEW_SECONDS = (RUNTIME_TOKEN_TTL_MINUTES - 10) * 60  # a worker's age limit
+
 
 class ServicesRuntime:
     def __init__(self, platform: Platform) -> None:
         settings = platform.settings
         self.platform = platform
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _not_dumpable()
         self.epoch = RouteEpoch(settings.data_dir / "services.epoch")
-        self.supervisor = Supervisor(settings.data_dir / "service-logs")
+        self.supervisor = Supervisor(
+            settings.data_dir / "service-logs",
+            credentials=self._runtime_credentials,
+            max_age=RUNTIME_TOKEN_RENEW_SECONDS,
+        )
         self.routes = RouteTable(self._load, self.epoch)
         self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)
         platform_auth = PlatformAuthenticator(PlatformVerifier(settings, platform.sessions))
@@ -62,25 +73,40 @@ class ServicesRuntime:
             return load_service_route(session, service_id, lambda s: self._worker_env(session, s))
 
     def _worker_env(self, session: Any, service: HostedService) -> dict[str, str]:
-        """What a worker's FlowSDK reads: tenant ids, the platform URL and a token."""
+        """What a worker's FlowSDK reads, but its token: tenant ids and the platform URL."""
         settings = self.platform.settings
-        env = {
+        return {
             "ORG_ID": service.org_id,
             "WORKSPACE_ID": service.workspace_id,
             "SERVICE_ID": service.id,
             "RING_ID": service.ring_id or "",
             "PLATFORM_API_URL": f"http://{settings.host}:{settings.port}",
         }
-        key = session.get(ApiKey, service.created_by)
-        if key is not None and key.revoked_at is None:
-            # The service acts as the key that created it, for at most a day per token.
+
+    async def _runtime_credentials(self, bundle: Bundle) -> dict[str, str]:
+        """A fresh AUTH_TOKEN for each worker start (the supervisor replaces a worker
+        before its token expires), handed over in the child's environment only."""
+        return await asyncio.to_thread(self._mint_runtime_token, bundle.service_id)
+
+    def _mint_runtime_token(self, service_id: str) -> dict[str, str]:
+        settings = self.platform.settings
+        env: dict[str, str] = {}
+        with self.platform.sessions() as session:
+            service = session.get(HostedService, service_id)
+            key = session.get(ApiKey, service.created_by) if service is not None else None
+            if service is None or key is None or key.revoked_at is not None:
+                return env
+            # Service code may call services (FlowSDK) and read, nothing more: the viewer
+            # role whatever its creator's role, bound to the service's workspace, and
+            # still ended by revoking the key that created the service.
             env["AUTH_TOKEN"] = issue_access_token(
                 settings,
                 key_id=key.id,
                 org_id=service.org_id,
                 workspace_id=service.workspace_id,
-                role=key.role,
-                ttl_minutes=MAX_ACCESS_TOKEN_TTL_MINUTES,
+                role=RUNTIME_ROLE.value,
+                ttl_minutes=RUNTIME_TOKEN_TTL_MINUTES,
+                bound_workspace=True,
             ).token
         return env
 
@@ -100,6 +126,17 @@ class ServicesRuntime:
         await self.supervisor.aclose()
         self.epoch.close()
         await self.service_tokens.aclose()
+
+
+def _not_dumpable() -> None:
+    """Make this process's /proc files (environ: database URL, secrets) unreadable to
+    service workers, which run as the same user, and refuse them ptrace (Linux only)."""
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
 
 
 def install(app: Any, platform: Platform) -> ServicesRuntime:

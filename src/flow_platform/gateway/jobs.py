@@ -29,7 +29,7 @@ from ..runtime.supervisor import Supervisor
 from ..runtime.upstream import WorkerCrashed, WorkerTimeout, WorkerUnavailable
 from ..store.base import utcnow
 from ..store.tables import ServiceJob
-from .app import AsyncSubmitter, build_request
+from .app import AsyncSubmitter, build_request, quote_path
 from .routes import RouteTable, ServiceRoute, VersionRoute
 
 log = logging.getLogger("flow_platform.jobs")
@@ -191,12 +191,13 @@ class JobRunner(AsyncSubmitter):
         headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in job["headers"].items()]
         request = build_request(
             job["method"],
-            job["path"].encode(),
+            quote_path(job["path"]),
             job["query"].encode("latin-1"),
             headers,
             job["body"].encode(),
             job["request_id"],
             job["claims"],
+            index,
         )
         try:
             status, body = await self.supervisor.call(version.bundle, request, spec.timeout_seconds)

@@ -23,23 +23,29 @@ from ..domain.api_keys import authenticate_api_key
 from ..domain.errors import Unauthenticated
 from ..settings import Settings
 from ..store.tables import ApiKey
-from .auth import Credentials, unauthorized
+from .auth import Caller, Credentials, unauthorized
 
 KEY_RECHECK_SECONDS = 1.0
 _MAX_CACHED = 10_000
 
 
 class PlatformVerifier:
-    """Credentials -> the caller's org id (see `PlatformAuthenticator`)."""
+    """Credentials -> (the caller's org id, the workspace they are bound to or None).
+
+    A key created for one workspace, and an access token minted from it or bound to one
+    workspace (`bound_workspace` claim, as the runtime's tokens are), reach only that
+    workspace's services, as on the management API.
+    """
 
     def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
         self.settings = settings
         self.sessions = sessions
         self._tokens: dict[str, dict[str, Any]] = {}
-        self._keys_checked: dict[str, float] = {}  # api key id -> when it was last seen live
-        self._api_keys: dict[str, tuple[str, str, float]] = {}  # sha256(key) -> (org, key id, checked)
+        # api key id -> (when it was last seen live, the workspace the key is bound to)
+        self._keys_checked: dict[str, tuple[float, str | None]] = {}
+        self._api_keys: dict[str, tuple[str, str | None, float]] = {}  # sha256(key) -> (org, workspace, checked)
 
-    def __call__(self, credentials: Credentials) -> str | Awaitable[str]:
+    def __call__(self, credentials: Credentials) -> Caller | Awaitable[Caller]:
         if credentials.api_key is not None:  # X-API-Key wins, as on the platform API
             return self._api_key(credentials.api_key)
         token = credentials.bearer
@@ -57,47 +63,62 @@ class PlatformVerifier:
                 self._tokens.clear()
             self._tokens[token] = claims
         org: str = claims["org_id"]
-        checked = self._keys_checked.get(claims["sub"], 0.0)
-        if time.monotonic() - checked < KEY_RECHECK_SECONDS:
-            return org
-        return self._recheck_key(claims["sub"], org)
+        bound = claims.get("bound_workspace")
+        checked = self._keys_checked.get(claims["sub"])
+        if checked is not None and time.monotonic() - checked[0] < KEY_RECHECK_SECONDS:
+            return org, _narrowest(checked[1], bound)
+        return self._recheck_key(claims["sub"], org, bound)
 
-    async def _recheck_key(self, key_id: str, org: str) -> str:
-        live = await asyncio.to_thread(self._key_is_live, key_id, org)
+    async def _recheck_key(self, key_id: str, org: str, bound: str | None) -> Caller:
+        live, workspace = await asyncio.to_thread(self._key_is_live, key_id, org)
         if not live:
             self._keys_checked.pop(key_id, None)
             raise unauthorized("the API key behind this token has been revoked")
         if len(self._keys_checked) >= _MAX_CACHED:
             self._keys_checked.clear()
-        self._keys_checked[key_id] = time.monotonic()
-        return org
+        self._keys_checked[key_id] = (time.monotonic(), workspace)
+        return org, _narrowest(workspace, bound)
 
-    def _key_is_live(self, key_id: str, org: str) -> bool:
+    def _key_is_live(self, key_id: str, org: str) -> tuple[bool, str | None]:
         with self.sessions() as session:
             key = session.get(ApiKey, key_id)
-            return key is not None and key.revoked_at is None and key.org_id == org
+            live = key is not None and key.revoked_at is None and key.org_id == org
+            return live, key.workspace_id if key is not None else None
 
-    def _api_key(self, key: str) -> str | Awaitable[str]:
+    def _api_key(self, key: str) -> Caller | Awaitable[Caller]:
         if key.startswith("fl_hsl_"):
             raise unauthorized("service tokens are not platform credentials")
         digest = hashlib.sha256(key.encode()).hexdigest()
         hit = self._api_keys.get(digest)
         if hit is not None and time.monotonic() - hit[2] < KEY_RECHECK_SECONDS:
-            return hit[0]
+            return hit[0], hit[1]
         return self._check_api_key(key, digest)
 
-    async def _check_api_key(self, key: str, digest: str) -> str:
+    async def _check_api_key(self, key: str, digest: str) -> Caller:
         try:
-            org, key_id = await asyncio.to_thread(self._authenticate, key)
+            org, workspace = await asyncio.to_thread(self._authenticate, key)
         except Unauthenticated as err:
             self._api_keys.pop(digest, None)
             raise unauthorized(err.message) from None
         if len(self._api_keys) >= _MAX_CACHED:
             self._api_keys.clear()
-        self._api_keys[digest] = (org, key_id, time.monotonic())
-        return org
+        self._api_keys[digest] = (org, workspace, time.monotonic())
+        return org, workspace
 
-    def _authenticate(self, key: str) -> tuple[str, str]:
+    def _authenticate(self, key: str) -> tuple[str, str | None]:
         with self.sessions() as session:
             row = authenticate_api_key(session, self.settings, key)
-            return row.org_id, row.id
+            return row.org_id, row.workspace_id
+
+
+def _narrowest(key_workspace: str | None, token_workspace: str | None) -> str | None:
+    """The workspace a token may act in: its key's binding, else its own (or none).
+
+    A token bound to a workspace its key is not bound to is refused by naming an
+    impossible workspace.
+    """
+    if key_workspace is None:
+        return token_workspace
+    if token_workspace is None or token_workspace == key_workspace:
+        return key_workspace
+    return "\0"

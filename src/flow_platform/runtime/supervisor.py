@@ -21,13 +21,14 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,9 @@ class WorkerProcess:
         self.started_at = 0.0
         self.exited: asyncio.Future[int] | None = None
         self._parent_w: int | None = None
+        # Sent first on every connection: the worker serves only those who know it, so
+        # service code cannot call another worker's socket around the gateway.
+        self.conn_key = secrets.token_hex(16).encode()
 
     @property
     def pid(self) -> int | None:
@@ -77,18 +81,18 @@ class WorkerProcess:
 
     async def start(self, python: str, env: dict[str, str], ready_timeout: float) -> None:
         loop = asyncio.get_running_loop()
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        bundle_path = self.workdir / "bundle.json"
-        self.bundle.write(bundle_path)
+        self.workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         ready_r, ready_w = os.pipe()
         parent_r, self._parent_w = os.pipe()
+        # The bundle (code and all) goes over the child's stdin, never to disk, where
+        # other workers could read it or it would outlive a killed platform.
         args = [
             python,
             "-m",
             "flow_platform.runtime.worker",
             "--bundle",
-            str(bundle_path),
+            "-",
             "--socket",
             self.socket_path,
             "--ready-fd",
@@ -106,7 +110,7 @@ class WorkerProcess:
             log.flush()
             self.proc = subprocess.Popen(
                 args,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=log,
                 cwd=self.workdir,
@@ -116,6 +120,8 @@ class WorkerProcess:
             )
         os.close(ready_w)
         os.close(parent_r)
+        payload = self.conn_key + b"\n" + self.bundle.dumps().encode()
+        handing = loop.run_in_executor(None, _hand_over, self.proc, payload)
         self.exited = loop.create_future()
         self._watch_exit(loop)
         ready = loop.create_future()
@@ -135,6 +141,8 @@ class WorkerProcess:
             os.close(ready_r)
         if not ok:
             self.kill()
+        await handing  # returns once the child has read it all, or died
+        if not ok:
             raise WorkerUnavailable(f"worker for {self.key[0]} v{self.key[1]} did not become ready; see its log")
         self.started_at = time.monotonic()
 
@@ -182,6 +190,8 @@ class WorkerProcess:
                 _, conn = await loop.create_unix_connection(UpstreamConnection, self.socket_path)
             except OSError as err:
                 raise WorkerUnavailable(str(err)) from err
+            assert conn.transport is not None
+            conn.transport.write(self.conn_key + b"\n")
         self.active += 1
         future = conn.send(request)
         handle = asyncio.get_running_loop().call_later(timeout, _expire, future, timeout)
@@ -216,6 +226,17 @@ class WorkerProcess:
                 os.killpg(self.proc.pid, sig)
 
 
+def _hand_over(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+    except BrokenPipeError:
+        pass  # it died before reading: the ready wait reports that
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
+
+
 def _expire(future: asyncio.Future[tuple[int, bytes]], timeout: float) -> None:
     if not future.done():
         future.set_exception(WorkerTimeout(f"no answer within {timeout:g} s"))
@@ -231,8 +252,14 @@ class Supervisor:
         python: str = sys.executable,
         env: dict[str, str] | None = None,
         ready_timeout: float = 15.0,
+        credentials: Callable[[Bundle], Awaitable[dict[str, str]]] | None = None,
+        max_age: float | None = None,
     ) -> None:
+        """`credentials` gives each worker start fresh environment entries (its token);
+        `max_age` replaces a worker that old on its next call, before they expire."""
         self.log_dir = Path(log_dir)
+        self.credentials = credentials
+        self.max_age = max_age
         self.python = python
         self.extra_env = dict(env or {})
         self.ready_timeout = ready_timeout
@@ -270,6 +297,10 @@ class Supervisor:
         key = (bundle.service_id, bundle.version)
         worker = self.workers.get(key)
         if worker is None or worker.dead:
+            worker = await self._ensure(bundle)
+        elif self.max_age is not None and time.monotonic() - worker.started_at > self.max_age:
+            self._write_log(worker, "worker replaced: its credentials are due for renewal")
+            self._drop(worker)  # calls in flight finish on it
             worker = await self._ensure(bundle)
         try:
             return await worker.call(request, timeout)
@@ -320,10 +351,15 @@ class Supervisor:
 
     async def _spawn(self, bundle: Bundle) -> WorkerProcess:
         self._serial += 1
-        workdir = self.run_dir / f"{bundle.service_id}-v{bundle.version}"
-        socket_path = str(self.run_dir / f"w{self._serial}.sock")
+        # Each worker gets a folder of its own holding its socket: under Landlock it may
+        # write there and nowhere else (see runtime/worker.py).
+        workdir = self.run_dir / f"w{self._serial}"
+        socket_path = str(workdir / "w.sock")
         worker = WorkerProcess(bundle, workdir, socket_path, self.log_path(*_key(bundle)))
-        await worker.start(self.python, self._env(bundle, workdir), self.ready_timeout)
+        env = self._env(bundle, workdir)
+        if self.credentials is not None:
+            env.update(await self.credentials(bundle))
+        await worker.start(self.python, env, self.ready_timeout)
         self.workers[worker.key] = worker
         assert worker.exited is not None
         worker.exited.add_done_callback(lambda f: self._on_exit(worker, f.result()))
@@ -333,7 +369,8 @@ class Supervisor:
         env = {k: os.environ[k] for k in _INHERITED_ENV if k in os.environ}
         env.update(self.extra_env)
         env.update(bundle.env)
-        env.update(HOME=str(workdir), PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+        # Its own folder is the only one it may write under Landlock: temp files go there.
+        env.update(HOME=str(workdir), TMPDIR=str(workdir), PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
         return env
 
     def _drop(self, worker: WorkerProcess) -> None:
@@ -345,8 +382,7 @@ class Supervisor:
 
     def _on_exit(self, worker: WorkerProcess, code: int) -> None:
         self._retired.discard(worker)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(worker.socket_path)
+        shutil.rmtree(worker.workdir, ignore_errors=True)
         how = "was stopped by the platform" if worker.stopping else "exited unexpectedly"
         self._write_log(worker, f"worker {worker.pid} {how} (exit code {code})")
         if self._closing or self.workers.get(worker.key) is not worker:

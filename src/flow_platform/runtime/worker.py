@@ -1,6 +1,6 @@
 """Entry point of a runtime worker: one OS process serving one published service version.
 
-    python -m flow_platform.runtime.worker --bundle B --socket S --ready-fd R --parent-fd P
+    python -m flow_platform.runtime.worker --bundle -|B --socket S --ready-fd R --parent-fd P
 
 The worker compiles the bundle's code, listens on a Unix socket (and on a loopback TCP
 port with --port, which the benchmarks use to call it directly), writes one byte to the
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import inspect
 import json
 import linecache
@@ -87,6 +88,7 @@ class App:
         self.handlers = [Handler(spec, bundle, i) for i, spec in enumerate(bundle.endpoints)]
         self.router = Router(bundle.endpoints)
         self.loop = loop  # runs the async handlers
+        self.conn_key = b""  # when set, every connection must start with it and a newline
 
     def prepare(
         self, method: str, target: bytes, headers: dict[str, str], body: bytes
@@ -94,12 +96,19 @@ class App:
         url = httptools.parse_url(target)
         path = unquote(url.path.decode())
         request_id = headers.get("x-request-id", "")
+        chosen = headers.pop("x-flow-endpoint", None)
         try:
             index, params = self.router.match(method, path)
         except RouteMiss as miss:
-            if miss.status == 405:
+            if miss.status == 405 and chosen is None:
                 msg = f"{method} is not allowed on {path}; allowed: {', '.join(miss.allowed)}"
                 return 405, error_body(405, "METHOD_NOT_ALLOWED", msg, request_id)
+            index, params = -1, {}
+        if chosen is not None and str(index) != chosen:
+            # The gateway checked auth for the endpoint it matched: run that one or none.
+            _log(f"request {request_id}: {method} {path} does not match endpoint {chosen}")
+            return 404, error_body(404, "NOT_FOUND", f"no endpoint for {path}", request_id)
+        if index < 0:
             return 404, error_body(404, "NOT_FOUND", f"no endpoint for {path}", request_id)
         handler = self.handlers[index]
         parsed: Any = None
@@ -213,12 +222,16 @@ def serve_connection(sock: socket.socket, app: App) -> None:
     state = _Parsed()
     parser = httptools.HttpRequestParser(state)
     try:
-        while data := sock.recv(65536):
+        data = _check_key(sock, app.conn_key) if app.conn_key else b""
+        if data is None:
+            return
+        while data or (data := sock.recv(65536)):
             try:
                 parser.feed_data(data)
             except httptools.HttpParserError:
                 sock.sendall(http_response(400, b'{"code":"BAD_REQUEST"}', False))
                 return
+            data = b""
             while state.ready:
                 target, headers, body = state.ready.popleft()
                 method = parser.get_method().decode()
@@ -231,6 +244,20 @@ def serve_connection(sock: socket.socket, app: App) -> None:
         pass  # the caller went away (e.g. the gateway gave up after a timeout)
     finally:
         sock.close()
+
+
+def _check_key(sock: socket.socket, key: bytes) -> bytes | None:
+    """Read the connection key line; what followed it, or None for a wrong key."""
+    want = len(key) + 1
+    buf = b""
+    while len(buf) < want:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    if not hmac.compare_digest(buf[:want], key + b"\n"):
+        return None
+    return buf[want:]
 
 
 def _accept_forever(listener: socket.socket, app: App) -> None:
@@ -250,11 +277,39 @@ def _watch_parent(fd: int) -> None:
         os._exit(0)
 
 
+def _read_bundle(where: str) -> tuple[Bundle, bytes]:
+    """The bundle and the connection key (none when read from a file)."""
+    if where == "-":  # the supervisor's way: nothing of the bundle touches the disk
+        data = sys.stdin.buffer.read()
+        sys.stdin.close()
+        key, _, text = data.partition(b"\n")
+        return Bundle.loads(text.decode()), key
+    return Bundle.loads(Path(where).read_text()), b""
+
+
+def _isolate(workdir: str) -> str:
+    """Confine this process before any service code runs; says what applied.
+
+    - not dumpable: other processes of this user (sibling workers) cannot read our
+      /proc files (environ holds AUTH_TOKEN) or ptrace us;
+    - Landlock (the deployer probe's rules): read-only access to the interpreter and
+      its libraries, read-write access to `workdir` only (which holds our socket), no
+      signals to processes outside the sandbox. Not the platform's data dir, not the
+      folders of other workers, not /proc of other processes.
+    """
+    import ctypes
+
+    from flow_platform.deployer._probe import _confine
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+    return "landlock" if _confine(workdir) else "unconfined (no Landlock in this kernel)"
+
+
 def serve(args: argparse.Namespace) -> None:
-    bundle = Bundle.loads(Path(args.bundle).read_text())
+    bundle, key = _read_bundle(args.bundle)
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, name="async-handlers", daemon=True).start()
-    app = App(bundle, loop)
     listeners = []
     if args.socket:
         unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -265,13 +320,16 @@ def serve(args: argparse.Namespace) -> None:
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         tcp.bind(("127.0.0.1", args.port))
         listeners.append(tcp)
+    isolation = _isolate(os.getcwd()) if args.confine else "unconfined (--no-confine)"
+    app = App(bundle, loop)  # the service's code runs from here on
+    app.conn_key = key
     for listener in listeners:
         listener.listen(512)
         threading.Thread(target=_accept_forever, args=(listener, app), daemon=True).start()
     if args.ready_fd is not None:
         os.write(args.ready_fd, b"R")
         os.close(args.ready_fd)
-    _log(f"worker {os.getpid()} ready: service {bundle.service_id} v{bundle.version}")
+    _log(f"worker {os.getpid()} ready: service {bundle.service_id} v{bundle.version}; {isolation}")
     # Handler threads may be stuck; exit without waiting for them.
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, lambda *_: os._exit(0))
@@ -286,6 +344,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int)
     parser.add_argument("--ready-fd", type=int)
     parser.add_argument("--parent-fd", type=int)
+    parser.add_argument(
+        "--no-confine", dest="confine", action="store_false", help="skip Landlock (benchmarks, debugging)"
+    )
     args = parser.parse_args(argv)
     if args.parent_fd is not None:
         threading.Thread(target=_watch_parent, args=(args.parent_fd,), daemon=True).start()

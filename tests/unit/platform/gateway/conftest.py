@@ -16,12 +16,36 @@ import pytest
 import uvicorn
 
 from flow_platform.gateway.app import Gateway, mount
-from flow_platform.gateway.auth import JWTVerifier, PlatformAuthenticator, default_authenticators
+from flow_platform.gateway.auth import Credentials, PlatformAuthenticator, default_authenticators, unauthorized
 from flow_platform.gateway.routes import RouteEpoch, RouteTable, ServiceRoute, VersionRoute
 from flow_platform.runtime.bundle import Bundle, EndpointSpec
 from flow_platform.runtime.supervisor import Supervisor
 
 KEY = "test-signing-key-0123456789abcdef"
+
+
+class JWTVerifier:
+    """Test only: an HS256 JWT with an ``org_id`` claim -> that org id.
+
+    The platform's own verifier is `gateway.platform_auth.PlatformVerifier` (Ed25519
+    access tokens, every registered claim required); this stand-in lets the gateway's
+    unit tests run without a database.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, credentials: Credentials) -> str:
+        if credentials.bearer is None:
+            raise unauthorized("expected a bearer token")
+        try:
+            claims = jwt.decode(credentials.bearer, self.key, algorithms=["HS256"], options={"require": ["exp"]})
+        except jwt.PyJWTError as err:
+            raise unauthorized(f"invalid token: {err}") from None
+        org = claims.get("org_id")
+        if not isinstance(org, str):
+            raise unauthorized("token has no organization")
+        return org
 
 
 class GatewayServer:
