@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,7 +20,8 @@ def current_request_id() -> str | None:
 def pick_request_id(sent: str | None) -> str:
     if sent and _SAFE.match(sent):
         return sent
-    return f"req_{uuid.uuid4().hex}"
+    # The same 128 random bits as uuid4().hex, without building a UUID object on the hot path.
+    return "req_" + os.urandom(16).hex()
 
 
 class RequestIdMiddleware:
