@@ -11,6 +11,8 @@ Starts a real `flow-platform serve` in a temporary data dir, publishes a service
 
 at concurrency 1 and 32, and the cold start of a freshly published version. It prints
 ratios b/a and c/a; absolute numbers drift between runs and machines, ratios less so.
+On Linux it also prints the CPU time per call of each process at c=32 (from /proc),
+which moves far less than req/s when other work shares the machine.
 Needs `wrk` (Debian: apt-get install wrk).
 """
 
@@ -41,7 +43,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wrk(url: str, connections: int, seconds: float, headers: dict[str, str]) -> dict[str, float]:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of `pids` so far (0 where /proc is not there)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """Direct child processes of `pid` (the platform's runtime workers)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def wrk(
+    url: str, connections: int, seconds: float, headers: dict[str, str], cpu: dict[str, list[int]] | None = None
+) -> dict[str, float]:
+    """One wrk run; with `cpu` ({name: pids}), also the CPU seconds per call of each group."""
+    before = {name: cpu_seconds(pids) for name, pids in (cpu or {}).items()}
     args = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url]
     for k, v in headers.items():
         args += ["-H", f"{k}: {v}"]
@@ -49,7 +79,11 @@ def wrk(url: str, connections: int, seconds: float, headers: dict[str, str]) -> 
     if "Non-2xx" in out:
         raise SystemExit(f"non-2xx answers from {url}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return {"rps": rps, "p50": _latency(out, "50%"), "p99": _latency(out, "99%")}
+    calls = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    result = {"rps": rps, "p50": _latency(out, "50%"), "p99": _latency(out, "99%")}
+    for name, pids in (cpu or {}).items():
+        result[f"cpu_{name}"] = (cpu_seconds(pids) - before[name]) / max(calls, 1)
+    return result
 
 
 def _latency(out: str, pct: str) -> float:
@@ -153,9 +187,12 @@ def main() -> int:
             direct_url = f"http://127.0.0.1:{port}/analyze"
             gateway_url = f"{platform.url}/api/v1/orgs/{config.org_id}/services/{sid}/v1/analyze"
             auth = {"Authorization": f"Bearer {token}"}
+            gateway_workers = children(platform.proc.pid)  # idle ones add ~nothing
+            cpu_a = {"worker": [direct_proc.pid]}
+            cpu_b = {"platform": [platform.proc.pid], "worker": gateway_workers}
             paths = {
-                "a_direct": lambda c: wrk(direct_url, c, args.seconds, {}),
-                "b_gateway": lambda c: wrk(gateway_url, c, args.seconds, auth),
+                "a_direct": lambda c: wrk(direct_url, c, args.seconds, {}, cpu_a),
+                "b_gateway": lambda c: wrk(gateway_url, c, args.seconds, auth, cpu_b),
                 "c_client": lambda c: client_load(
                     lambda: CLIClient(config, max_retries=0),
                     lambda cl: cl.invoke_service(sid, "GET", "/analyze", version=1),
@@ -177,7 +214,7 @@ def main() -> int:
                 direct_proc.terminate()
                 direct_proc.wait(10)
 
-    med = {k: {m: statistics.median(r[m] for r in v) for m in ("rps", "p50", "p99")} for k, v in results.items()}
+    med = {k: {m: statistics.median(r[m] for r in v) for m in v[0]} for k, v in results.items()}
     print(f"\nhosted-service hot path, {os.cpu_count()} CPUs, {args.rounds} rounds x {args.seconds:g}s per wrk run")
     print(f"{'path':<12}{'c':>4}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
     for (name, conc), m in sorted(med.items()):
@@ -189,6 +226,12 @@ def main() -> int:
     print(f"client/direct throughput at c=32 (c/a):  {c32 / a32:.2f}")
     print(f"gateway added p50 at c=1:                {added:.3f} ms   (target <= 2 ms)")
     print(f"client/direct throughput at c=1 (c/a):   {med[('c_client', 1)]['rps'] / med[('a_direct', 1)]['rps']:.2f}")
+    a, b = med[("a_direct", 32)], med[("b_gateway", 32)]
+    if a.get("cpu_worker"):
+        print(
+            f"CPU per call at c=32: direct worker {a['cpu_worker'] * 1e6:.1f} us; via the gateway: "
+            f"platform process {b['cpu_platform'] * 1e6:.1f} us + worker {b['cpu_worker'] * 1e6:.1f} us"
+        )
     print(
         f"cold start of a new version (first call, median of 5): {statistics.median(colds) * 1000:.0f} ms "
         f"(max {max(colds) * 1000:.0f} ms; a warm call: {statistics.median(warm) * 1000:.1f} ms)   (target <= 1 s)"
