@@ -143,6 +143,8 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
         loop="uvloop",
         lifespan="on",
         timeout_graceful_shutdown=10,
+        # Nothing sits in front of the emulator, so there are no forwarded headers to trust.
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     # uvicorn restores the handlers it found and re-raises the signal it shut down on;
