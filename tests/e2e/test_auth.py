@@ -192,3 +192,21 @@ def test_a_key_bound_to_a_workspace_manages_only_that_workspace_s_keys(client, t
     revoked = httpx.delete(f"{base}/api-keys/{other_b['id']}", headers=headers, timeout=10)
     assert revoked.status_code == 200, revoked.text
     assert revoked.json()["revoked_at"] is not None
+
+
+def test_a_key_bound_to_a_workspace_sees_and_creates_no_other_workspace(client, tenant):
+    base = f"{tenant.url}/api/v1/orgs/{tenant.org_id}"
+    client._request("POST", f"/api/v1/orgs/{tenant.org_id}/workspaces", json={"name": "b2"})
+    ws_b = [w for w in client.list_workspaces(tenant.org_id) if w["name"] == "b2"][0]["id"]
+    bound = client.api_keys.create(role="admin", workspace_id=ws_b)["api_key"]
+    token = CLIClient.exchange_api_key(tenant.url, bound)
+    for headers in ({"X-API-Key": bound}, {"Authorization": f"Bearer {token}"}):
+        listed = httpx.get(f"{base}/workspaces", headers=headers, timeout=10)
+        assert [w["id"] for w in listed.json()["items"]] == [ws_b]
+        made = httpx.post(f"{base}/workspaces", json={"name": "sneaky"}, headers=headers, timeout=10)
+        assert made.status_code == 403, made.text
+        other = httpx.get(f"{base}/workspaces/{tenant.workspace_id}/components", headers=headers, timeout=10)
+        assert other.status_code == 404
+        switched = httpx.get(f"{tenant.url}/api/v1/auth/me", headers={**headers, "X-Workspace-ID": tenant.workspace_id})
+        assert switched.status_code == 404
+    assert all(w["name"] != "sneaky" for w in client.list_workspaces(tenant.org_id))

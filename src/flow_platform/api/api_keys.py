@@ -15,15 +15,14 @@ router = APIRouter(prefix="/api/v1/orgs/{org_id}/api-keys", tags=["api-keys"])
 
 @router.get("", response_model=Page[ApiKeyPublic])
 def read_api_keys(scope: OrgAdmin, session: SessionDep) -> Page[ApiKeyPublic]:
-    bound_to = api_keys.key_binding(session, scope.principal.subject)
-    rows = api_keys.read_api_keys(session, scope.org_id, bound_to=bound_to)
+    rows = api_keys.read_api_keys(session, scope.org_id, bound_to=scope.principal.bound_workspace)
     return Page(items=[ApiKeyPublic.model_validate(r) for r in rows])
 
 
 @router.post("", response_model=ApiKeyCreated, status_code=201)
 def create_api_key(body: ApiKeyCreate, scope: OrgAdmin, session: SessionDep, settings: SettingsDep) -> ApiKeyCreated:
     workspace_id = parse_id(body.workspace_id, "workspace") if body.workspace_id else None
-    api_keys.check_can_mint(api_keys.key_binding(session, scope.principal.subject), workspace_id)
+    api_keys.check_can_mint(scope.principal.bound_workspace, workspace_id)
     minted = api_keys.create_api_key(
         session, settings, org_id=scope.org_id, role=body.role, workspace_id=workspace_id, name=body.name
     )
@@ -33,6 +32,7 @@ def create_api_key(body: ApiKeyCreate, scope: OrgAdmin, session: SessionDep, set
 
 @router.delete("/{key_id}", response_model=ApiKeyPublic)
 def revoke_api_key(key_id: str, scope: OrgAdmin, session: SessionDep) -> ApiKeyPublic:
-    bound_to = api_keys.key_binding(session, scope.principal.subject)
-    row = api_keys.revoke_api_key(session, parse_id(key_id, "API key"), org_id=scope.org_id, bound_to=bound_to)
+    row = api_keys.revoke_api_key(
+        session, parse_id(key_id, "API key"), org_id=scope.org_id, bound_to=scope.principal.bound_workspace
+    )
     return ApiKeyPublic.model_validate(row)

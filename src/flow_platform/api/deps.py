@@ -102,21 +102,12 @@ def workspace_scope(needed: Role = Role.VIEWER):  # type: ignore[no-untyped-def]
         if parse_id(org_id, "organization") != principal.org_id:
             raise NotFound("organization not found")
         ws = read_workspace(session, principal.org_id, workspace_id)
-        if principal.workspace_id is not None and _bound_elsewhere(session, principal, ws.id):
+        if principal.bound_workspace not in (None, ws.id):
             raise NotFound("workspace not found")
         _check_role(principal, needed)
         return Scope(principal=principal, org_id=principal.org_id, workspace_id=ws.id)
 
     return dependency
-
-
-def _bound_elsewhere(session: Session, principal: Principal, workspace_id: str) -> bool:
-    from ..store.tables import ApiKey
-
-    if principal.bound_workspace is not None and principal.bound_workspace != workspace_id:
-        return True
-    key = session.get(ApiKey, principal.subject)
-    return key is not None and key.workspace_id is not None and key.workspace_id != workspace_id
 
 
 OrgViewer = Annotated[Scope, Depends(org_scope(Role.VIEWER))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..domain import tenancy
+from ..domain.errors import Forbidden
 from ..schemas.common import Page
 from ..schemas.tenancy import OrgPublic, WorkspaceCreate, WorkspacePublic
 from .deps import CurrentPrincipal, OrgAdmin, OrgViewer, SessionDep
@@ -27,15 +28,15 @@ def read_org(scope: OrgViewer, session: SessionDep) -> OrgPublic:
 @router.get("/{org_id}/workspaces", response_model=Page[WorkspacePublic])
 def read_workspaces(scope: OrgViewer, session: SessionDep) -> Page[WorkspacePublic]:
     rows = tenancy.read_workspaces(session, scope.org_id)
-    if scope.principal.workspace_id is not None:
-        from ..store.tables import ApiKey
-
-        key = session.get(ApiKey, scope.principal.subject)
-        if key is not None and key.workspace_id is not None:
-            rows = [ws for ws in rows if ws.id == key.workspace_id]
+    bound = scope.principal.bound_workspace
+    if bound is not None:
+        rows = [ws for ws in rows if ws.id == bound]
     return Page(items=[WorkspacePublic.model_validate(ws) for ws in rows])
 
 
 @router.post("/{org_id}/workspaces", response_model=WorkspacePublic, status_code=201)
 def create_workspace(body: WorkspaceCreate, scope: OrgAdmin, session: SessionDep) -> WorkspacePublic:
+    if scope.principal.bound_workspace is not None:
+        # An admin of one workspace is not an admin of the org.
+        raise Forbidden("a key bound to one workspace cannot create workspaces")
     return WorkspacePublic.model_validate(tenancy.create_workspace(session, scope.org_id, body.name))

@@ -116,12 +116,6 @@ def authenticate_api_key(session: Session, settings: Settings, key: str) -> ApiK
     return row
 
 
-def key_binding(session: Session, key_id: str) -> str | None:
-    """The workspace the key ``key_id`` is bound to, or None for an org-wide key."""
-    row = session.get(ApiKey, key_id)
-    return row.workspace_id if row is not None else None
-
-
 def check_can_mint(bound_to: str | None, workspace_id: str | None) -> None:
     """A caller whose key is bound to a workspace mints only keys bound to that workspace.
 

@@ -25,7 +25,8 @@ class Principal:
     auth_method: str  # "api_key" or "access_token"
     expires_at: datetime | None = None
     token_id: str | None = None
-    bound_workspace: str | None = None  # a token that may act in this workspace only
+    # The one workspace the caller may act in, when its key or its token is bound to one.
+    bound_workspace: str | None = None
 
 
 def principal_from_api_key(session: Session, settings: Settings, key: str) -> Principal:
@@ -36,6 +37,7 @@ def principal_from_api_key(session: Session, settings: Settings, key: str) -> Pr
         workspace_id=row.workspace_id or _default_workspace(session, row.org_id),
         role=Role(row.role),
         auth_method="api_key",
+        bound_workspace=row.workspace_id,
     )
 
 
@@ -45,6 +47,11 @@ def principal_from_access_token(session: Session, settings: Settings, token: str
     key = session.get(ApiKey, claims["sub"])
     if key is None or key.revoked_at is not None or key.org_id != claims["org_id"]:
         raise Unauthenticated("the API key behind this token has been revoked")
+    bound = claims.get("bound_workspace")
+    if key.workspace_id is not None:
+        if bound not in (None, key.workspace_id):
+            raise Unauthenticated("invalid access token")
+        bound = key.workspace_id
     return Principal(
         subject=claims["sub"],
         org_id=claims["org_id"],
@@ -53,7 +60,7 @@ def principal_from_access_token(session: Session, settings: Settings, token: str
         auth_method="access_token",
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         token_id=claims["jti"],
-        bound_workspace=claims.get("bound_workspace"),
+        bound_workspace=bound,
     )
 
 
@@ -62,13 +69,8 @@ def with_workspace(session: Session, principal: Principal, workspace_id: str) ->
     ws = session.get(Workspace, parse_id(workspace_id, "workspace"))
     if ws is None or ws.org_id != principal.org_id:
         raise NotFound("workspace not found")
-    if principal.bound_workspace is not None and principal.bound_workspace != ws.id:
+    if principal.bound_workspace not in (None, ws.id):
         raise NotFound("workspace not found")
-    if principal.workspace_id is not None and principal.workspace_id != ws.id:
-        # A key bound to one workspace cannot be pointed at another.
-        key = session.get(ApiKey, principal.subject)
-        if key is not None and key.workspace_id is not None:
-            raise NotFound("workspace not found")
     return Principal(**{**principal.__dict__, "workspace_id": ws.id})
 
 
