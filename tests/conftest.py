@@ -92,3 +92,13 @@ def make_client(platform: RunningPlatform, tenant: Tenant) -> Iterator[Callable[
 def client(make_client: Callable[..., object]) -> object:
     """An admin ``CLIClient`` of a fresh tenant, talking to the real platform over a socket."""
     return make_client("admin")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """A failed end-to-end test shows the platform's own log: a 500 is explained there."""
+    report = yield
+    running = getattr(item, "funcargs", {}).get("platform")
+    if report.failed and isinstance(running, RunningPlatform):
+        report.sections.append(("platform log (last 80 lines)", "\n".join(running.output().splitlines()[-80:])))
+    return report
