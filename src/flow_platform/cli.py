@@ -74,6 +74,11 @@ def check_database(settings: Settings) -> None:
         engine = make_engine(settings)
     except (ArgumentError, ImportError, OSError) as exc:
         _fail(f"cannot use database {shown}: {exc}")
+    if engine.dialect.name == "sqlite":
+        # Opening a new SQLite file switches it to WAL, which races a concurrent first
+        # start; migrations open it under their file lock, and report errors themselves.
+        engine.dispose()
+        return
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
