@@ -14,7 +14,6 @@ router = APIRouter(prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/compo
 
 @router.post("", response_model=ComponentPublic, status_code=201)
 def create_component(body: ComponentCreate, scope: WorkspaceBuilder, session: SessionDep) -> ComponentPublic:
-    assert scope.workspace_id is not None
     row = components.create_component(
         session,
         workspace_id=scope.workspace_id,
@@ -35,12 +34,10 @@ def create_component(body: ComponentCreate, scope: WorkspaceBuilder, session: Se
 def read_components(
     scope: WorkspaceViewer, session: SessionDep, type: str | None = None, name: str | None = None
 ) -> Page[ComponentPublic]:
-    assert scope.workspace_id is not None
     rows = components.read_components(session, scope.workspace_id, component_type=type, name=name)
     return Page(items=[ComponentPublic.model_validate(r) for r in rows])
 
 
 @router.get("/{component_id}", response_model=ComponentPublic)
 def read_component(component_id: str, scope: WorkspaceViewer, session: SessionDep) -> ComponentPublic:
-    assert scope.workspace_id is not None
     return ComponentPublic.model_validate(components.read_component(session, scope.workspace_id, component_id))

@@ -53,7 +53,6 @@ def _router(kind: str, path: str) -> APIRouter:
         body: DeploymentCreate, scope: WorkspaceBuilder, session: SessionDep, request: Request
     ) -> DeploymentsCreated:
         """Queue one deployment per listed component; the deployer takes each to active or failed."""
-        assert scope.workspace_id is not None
         rows = deployments.create_deployments(
             session,
             workspace_id=scope.workspace_id,
@@ -75,7 +74,6 @@ def _router(kind: str, path: str) -> APIRouter:
         component_id: str | None = None,
         status: str | None = None,
     ) -> Page[DeploymentPublic]:
-        assert scope.workspace_id is not None
         rows = deployments.read_deployments(
             session, scope.workspace_id, kind=kind, ring_id=ring_id, component_id=component_id, status=status
         )
@@ -83,7 +81,6 @@ def _router(kind: str, path: str) -> APIRouter:
 
     @router.get("/{deployment_id}", response_model=DeploymentPublic)
     def read_one(deployment_id: str, scope: WorkspaceViewer, session: SessionDep) -> DeploymentPublic:
-        assert scope.workspace_id is not None
         return public(deployments.read_deployment(session, scope.workspace_id, deployment_id, kind))
 
     @router.post(
@@ -96,7 +93,6 @@ def _router(kind: str, path: str) -> APIRouter:
         deployment_id: str, scope: WorkspaceBuilder, session: SessionDep, request: Request
     ) -> DeploymentPublic:
         """Roll an active deployment back (``rolling_back``); the one it superseded is re-activated."""
-        assert scope.workspace_id is not None
         deployments.read_deployment(session, scope.workspace_id, deployment_id, kind)
         row = deployments.rollback_deployment(session, scope.workspace_id, deployment_id, role=scope.role)
         _wake_deployer(request)
@@ -118,7 +114,6 @@ def _router(kind: str, path: str) -> APIRouter:
         deployment_id: str, body: DeploymentPromote, scope: WorkspaceBuilder, session: SessionDep, request: Request
     ) -> DeploymentPublic:
         """Deploy the same component version to the next ring in promotion order."""
-        assert scope.workspace_id is not None
         deployments.read_deployment(session, scope.workspace_id, deployment_id, kind)
         row = deployments.promote_deployment(
             session,

@@ -83,6 +83,13 @@ class Scope:
         return self.principal.role
 
 
+@dataclass(frozen=True)
+class WorkspaceScope(Scope):
+    """A scope whose workspace the dependency has resolved and checked: never None."""
+
+    workspace_id: str = ""
+
+
 def org_scope(needed: Role = Role.VIEWER):  # type: ignore[no-untyped-def]
     """A dependency for ``/orgs/{org_id}/...`` routes. Another org's id is a 404, never a 403."""
 
@@ -98,20 +105,20 @@ def org_scope(needed: Role = Role.VIEWER):  # type: ignore[no-untyped-def]
 def workspace_scope(needed: Role = Role.VIEWER):  # type: ignore[no-untyped-def]
     """A dependency for ``/orgs/{org_id}/workspaces/{workspace_id}/...`` routes."""
 
-    def dependency(org_id: str, workspace_id: str, principal: CurrentPrincipal, session: SessionDep) -> Scope:
+    def dependency(org_id: str, workspace_id: str, principal: CurrentPrincipal, session: SessionDep) -> WorkspaceScope:
         if parse_id(org_id, "organization") != principal.org_id:
             raise NotFound("organization not found")
         ws = read_workspace(session, principal.org_id, workspace_id)
         if principal.bound_workspace not in (None, ws.id):
             raise NotFound("workspace not found")
         _check_role(principal, needed)
-        return Scope(principal=principal, org_id=principal.org_id, workspace_id=ws.id)
+        return WorkspaceScope(principal=principal, org_id=principal.org_id, workspace_id=ws.id)
 
     return dependency
 
 
 OrgViewer = Annotated[Scope, Depends(org_scope(Role.VIEWER))]
 OrgAdmin = Annotated[Scope, Depends(org_scope(Role.ADMIN))]
-WorkspaceViewer = Annotated[Scope, Depends(workspace_scope(Role.VIEWER))]
-WorkspaceBuilder = Annotated[Scope, Depends(workspace_scope(Role.BUILDER))]
-WorkspaceAdmin = Annotated[Scope, Depends(workspace_scope(Role.ADMIN))]
+WorkspaceViewer = Annotated[WorkspaceScope, Depends(workspace_scope(Role.VIEWER))]
+WorkspaceBuilder = Annotated[WorkspaceScope, Depends(workspace_scope(Role.BUILDER))]
+WorkspaceAdmin = Annotated[WorkspaceScope, Depends(workspace_scope(Role.ADMIN))]

@@ -14,13 +14,11 @@ router = APIRouter(prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/rings
 
 @router.get("", response_model=Page[RingPublic])
 def read_rings(scope: WorkspaceViewer, session: SessionDep) -> Page[RingPublic]:
-    assert scope.workspace_id is not None
     return Page(items=[RingPublic.model_validate(r) for r in rings.read_rings(session, scope.workspace_id)])
 
 
 @router.post("", response_model=RingPublic, status_code=201)
 def create_ring(body: RingCreate, scope: WorkspaceAdmin, session: SessionDep) -> RingPublic:
-    assert scope.workspace_id is not None
     ring = rings.create_ring(
         session, scope.workspace_id, name=body.name, position=body.position, description=body.description
     )
@@ -29,13 +27,11 @@ def create_ring(body: RingCreate, scope: WorkspaceAdmin, session: SessionDep) ->
 
 @router.get("/resolve/{name}", response_model=RingPublic)
 def resolve_ring(name: str, scope: WorkspaceViewer, session: SessionDep) -> RingPublic:
-    assert scope.workspace_id is not None
     return RingPublic.model_validate(rings.read_ring_by_name(session, scope.workspace_id, name))
 
 
 @router.get("/{ring_id}", response_model=RingPublic)
 def read_ring(ring_id: str, scope: WorkspaceViewer, session: SessionDep) -> RingPublic:
-    assert scope.workspace_id is not None
     return RingPublic.model_validate(rings.read_ring(session, scope.workspace_id, ring_id))
 
 
@@ -45,5 +41,4 @@ def read_ring(ring_id: str, scope: WorkspaceViewer, session: SessionDep) -> Ring
     responses={409: {"model": ErrorBody, "description": "A built-in ring, or one with deployments in it."}},
 )
 def delete_ring(ring_id: str, scope: WorkspaceAdmin, session: SessionDep) -> RingPublic:
-    assert scope.workspace_id is not None
     return RingPublic.model_validate(rings.delete_ring(session, scope.workspace_id, ring_id))

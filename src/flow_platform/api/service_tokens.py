@@ -27,7 +27,6 @@ router = APIRouter(
 def mint_service_token(
     service_id: str, body: ServiceTokenCreate, scope: WorkspaceBuilder, session: SessionDep, settings: SettingsDep
 ) -> ServiceTokenCreated:
-    assert scope.workspace_id is not None
     minted = service_tokens.mint_service_token(
         session,
         settings,
@@ -44,7 +43,6 @@ def mint_service_token(
 def revoke_service_token(
     service_id: str, body: ServiceTokenRevoke, scope: WorkspaceBuilder, session: SessionDep
 ) -> ServiceTokenRevoked:
-    assert scope.workspace_id is not None
     revoked = service_tokens.revoke_service_token(
         session,
         org_id=scope.org_id,
@@ -62,7 +60,6 @@ def revoke_service_token(
 def revoke_all_service_tokens(
     service_id: str, body: ServiceTokenRevokeAll, scope: WorkspaceBuilder, session: SessionDep
 ) -> ServiceTokenCutoffPublic:
-    assert scope.workspace_id is not None
     row = service_tokens.revoke_all_service_tokens(
         session,
         org_id=scope.org_id,
@@ -84,7 +81,6 @@ def revoke_all_service_tokens(
 def read_revocations(
     service_id: str, scope: WorkspaceBuilder, session: SessionDep, include_expired: bool = False
 ) -> Page[RevocationPublic]:
-    assert scope.workspace_id is not None
     entries = service_tokens.read_revocations(
         session,
         org_id=scope.org_id,

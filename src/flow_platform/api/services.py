@@ -61,7 +61,6 @@ def _service(session: SessionDep, scope_ws: str | None, service_id: str) -> Host
 
 @router.post("", response_model=ServicePublic, status_code=201)
 def create_service(body: ServiceCreate, scope: WorkspaceBuilder, session: SessionDep) -> ServicePublic:
-    assert scope.workspace_id is not None
     row = services.create_service(
         session,
         org_id=scope.org_id,
@@ -78,7 +77,6 @@ def create_service(body: ServiceCreate, scope: WorkspaceBuilder, session: Sessio
 
 @router.get("", response_model=Page[ServicePublic])
 def read_services(scope: WorkspaceViewer, session: SessionDep) -> Page[ServicePublic]:
-    assert scope.workspace_id is not None
     return Page(items=[_public(session, r) for r in services.read_services(session, scope.workspace_id)])
 
 
