@@ -312,20 +312,7 @@ class Deployer:
                 session.rollback()
                 return
             dep = session.get_one(Deployment, dep_id)
-            # PostgreSQL: serialize activations within a ring, so two racing ones cannot
-            # both stay active. SQLite already holds the database write lock here.
-            session.execute(select(Ring.id).where(Ring.id == dep.ring_id).with_for_update())
-            others = session.scalars(
-                select(Deployment.id)
-                .where(
-                    Deployment.ring_id == dep.ring_id,
-                    Deployment.component_type == dep.component_type,
-                    Deployment.component_name == dep.component_name,
-                    Deployment.status == "active",
-                    Deployment.id != dep.id,
-                )
-                .order_by(Deployment.active_at.desc())
-            ).all()
+            others = _lock_ring_and_read_other_actives(session, dep)
             for other in others:
                 transition(session, other, "active", "superseded")
             if others:
@@ -361,20 +348,8 @@ class Deployer:
             restored = False
             newer: str | None = None
             if dep.previous_id:
-                # PostgreSQL: serialize with activations in this ring (see _activate).
-                # SQLite already holds the database write lock here.
-                session.execute(select(Ring.id).where(Ring.id == dep.ring_id).with_for_update())
-                newer = session.scalar(
-                    select(Deployment.id)
-                    .where(
-                        Deployment.ring_id == dep.ring_id,
-                        Deployment.component_type == dep.component_type,
-                        Deployment.component_name == dep.component_name,
-                        Deployment.status == "active",
-                        Deployment.id != dep.id,
-                    )
-                    .limit(1)
-                )
+                others = _lock_ring_and_read_other_actives(session, dep)
+                newer = others[0] if others else None
                 if newer is None:
                     restored = transition(session, dep.previous_id, "superseded", "active")
             session.commit()
@@ -405,3 +380,26 @@ def start_deployer(platform: Any, options: DeployerOptions | None = None) -> Dep
     deployer.start()
     platform.on_shutdown.append(deployer.stop)
     return deployer
+
+
+def _lock_ring_and_read_other_actives(session: Session, dep: Deployment) -> list[str]:
+    """Ids of the other active deployments of ``dep``'s component in its ring, newest first.
+
+    Locks the ring row first: on PostgreSQL that serializes activations and rollbacks
+    within a ring, so two racing ones cannot both leave a deployment active. SQLite
+    already holds the database write lock here.
+    """
+    session.execute(select(Ring.id).where(Ring.id == dep.ring_id).with_for_update())
+    return list(
+        session.scalars(
+            select(Deployment.id)
+            .where(
+                Deployment.ring_id == dep.ring_id,
+                Deployment.component_type == dep.component_type,
+                Deployment.component_name == dep.component_name,
+                Deployment.status == "active",
+                Deployment.id != dep.id,
+            )
+            .order_by(Deployment.active_at.desc())
+        )
+    )
