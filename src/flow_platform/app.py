@@ -14,10 +14,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import __version__
 from .api import ROUTERS
 from .api import errors as api_errors
-from .api.request_id import RequestIdMiddleware
 from .deployer.worker import start_deployer
 from .gateway.install import install as install_services
 from .platform import Platform
+from .request_id import RequestIdMiddleware
 from .schemas.common import ErrorBody
 from .settings import Settings
 from .store.migrate import upgrade

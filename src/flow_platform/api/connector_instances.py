@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from ..domain import connector_ddl, connector_instances
 from ..domain.connector_ddl import Caller
+from ..request_id import current_request_id
 from ..schemas.common import ErrorBody, Page
 from ..schemas.connector_instances import (
     ConnectorInstanceCreate,
@@ -16,7 +17,6 @@ from ..schemas.connector_instances import (
 )
 from ..store.tables import ConnectorInstance
 from .deps import SessionDep, SettingsDep, WorkspaceAdmin, WorkspaceBuilder, WorkspaceViewer
-from .request_id import current_request_id
 
 router = APIRouter(
     prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/connector-instances",

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain.errors import DomainError
-from .request_id import current_request_id
+from ..request_id import current_request_id
 
 log = logging.getLogger("flow_platform.errors")
 

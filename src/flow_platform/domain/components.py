@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..store.tables import Component
-from .errors import NotFound, Unprocessable, field_error
-from .ids import parse_id
+from .errors import Unprocessable, field_error
+from .lookup import read_owned
 from .persist import commit_or_conflict
 
 COMPONENT_TYPES = frozenset(
@@ -133,9 +133,7 @@ def create_component(
 
 
 def read_component(session: Session, workspace_id: str, component_id: str) -> Component:
-    row = session.get(Component, parse_id(component_id, "component"))
-    if row is None or row.workspace_id != workspace_id:
-        raise NotFound("component not found")
+    row = read_owned(session, Component, component_id, "component", owner=workspace_id)
     return row
 
 

@@ -18,8 +18,9 @@ from .credentials import CredentialsError, seal, unseal
 from .ddl import executors
 from .ddl.sqlite import create_database
 from .ddl.target import Target, Timeouts
-from .errors import Conflict, NotFound
+from .errors import Conflict
 from .ids import parse_id
+from .lookup import read_owned
 from .persist import commit_or_conflict
 
 log = logging.getLogger(__name__)
@@ -76,9 +77,7 @@ def read_connector_instances(session: Session, workspace_id: str) -> list[Connec
 
 
 def read_connector_instance(session: Session, workspace_id: str, instance_id: str) -> ConnectorInstance:
-    row = session.get(ConnectorInstance, parse_id(instance_id, "connector instance"))
-    if row is None or row.workspace_id != workspace_id:
-        raise NotFound("connector instance not found")
+    row = read_owned(session, ConnectorInstance, instance_id, "connector instance", owner=workspace_id)
     return row
 
 

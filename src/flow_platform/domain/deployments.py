@@ -24,6 +24,7 @@ from ..store.base import utcnow
 from ..store.tables import Component, Deployment, Ring
 from .errors import Conflict, Forbidden, NotFound, field_error
 from .ids import parse_id
+from .lookup import read_owned
 from .rings import PRODUCTION, next_ring, read_ring
 from .roles import Role
 
@@ -139,9 +140,10 @@ def create_deployments(
 
 
 def read_deployment(session: Session, workspace_id: str, deployment_id: str, kind: str | None = None) -> Deployment:
-    row = session.get(Deployment, parse_id(deployment_id, "deployment"))
-    if row is None or row.workspace_id != workspace_id or (kind is not None and row.kind != kind):
-        raise NotFound(f"{KINDS.get(kind or '', 'deployment')} not found")
+    what = KINDS.get(kind or "", "deployment")
+    row = read_owned(session, Deployment, deployment_id, what, owner=workspace_id)
+    if kind is not None and row.kind != kind:
+        raise NotFound(f"{what} not found")
     return row
 
 

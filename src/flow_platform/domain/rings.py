@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..store.tables import Deployment, Ring
 from .errors import Conflict, NotFound, field_error
-from .ids import parse_id
+from .lookup import read_owned
 from .persist import commit_or_conflict
 
 PRODUCTION = "production"
@@ -24,10 +24,7 @@ def read_rings(session: Session, workspace_id: str) -> list[Ring]:
 
 
 def read_ring(session: Session, workspace_id: str, ring_id: str) -> Ring:
-    ring = session.get(Ring, parse_id(ring_id, "ring"))
-    if ring is None or ring.workspace_id != workspace_id:
-        raise NotFound("ring not found")
-    return ring
+    return read_owned(session, Ring, ring_id, "ring", owner=workspace_id)
 
 
 def read_ring_by_name(session: Session, workspace_id: str, name: str) -> Ring:

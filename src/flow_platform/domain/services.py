@@ -18,15 +18,17 @@ from ..runtime.bundle import PARAM_SEGMENT
 from ..runtime.schema import unsupported_keywords
 from ..store.base import utcnow
 from ..store.tables import HostedService, Ring, ServiceEndpoint, ServiceVersion
+from .auth_modes import AuthMode
 from .components import read_component
 from .errors import Conflict, NotFound, field_error
 from .ids import parse_id
+from .lookup import read_owned
 from .persist import commit_or_conflict
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EXECUTION_MODES = ("invocation", "persistent")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-AUTH_MODES = ("platform", "service_token", "public")
+AUTH_MODES = tuple(mode.value for mode in AuthMode)
 MAX_TIMEOUT_SECONDS = 300.0
 DEFAULT_TIMEOUT_SECONDS = 30.0
 # A leading `v{N}` or `async` segment is how the gateway reads pins and async calls.
@@ -89,9 +91,7 @@ def parse_ring(ring_id: str) -> str:
 
 
 def read_service(session: Session, workspace_id: str, service_id: str) -> HostedService:
-    row = session.get(HostedService, parse_id(service_id, "service"))
-    if row is None or row.workspace_id != workspace_id:
-        raise NotFound("service not found")
+    row = read_owned(session, HostedService, service_id, "service", owner=workspace_id)
     return row
 
 

@@ -3,8 +3,8 @@
 An authenticator takes the caller's credentials and the service and returns the
 claims the handler will see (`request["claims"]`), or raises `GatewayError`. It may
 return an awaitable when it has to look something up; the common case (a JWT checked
-with a cached key) is synchronous and costs microseconds. Issue 5 plugs its
-service-token authenticator in under `"service_token"` (see `service_token_auth.py`).
+with a cached key) is synchronous and costs microseconds. `authenticators.py` holds the
+registry, one per `AuthMode`; the service-token one lives in `service_token_auth.py`.
 """
 
 from __future__ import annotations
@@ -97,14 +97,3 @@ class PlatformAuthenticator:
         if org != service.org_id or (workspace is not None and workspace != service.workspace_id):
             raise not_found()
         return {}
-
-
-def default_authenticators(
-    platform: Authenticator, service_token: Authenticator | None = None
-) -> dict[str, Authenticator]:
-    """Service-token endpoints take service tokens only; without a verifier, nothing (fail closed)."""
-    if service_token is None:
-        from .service_token_auth import refuse_service_tokens
-
-        service_token = refuse_service_tokens
-    return {"platform": platform, "service_token": service_token, "public": public}

@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 from typing import Any
 
+from starlette.types import ASGIApp
+
 from ..domain.access_tokens import issue_access_token
 from ..domain.roles import Role
 from ..domain.service_token_verifier import ServiceTokenVerifier
@@ -19,10 +21,12 @@ from ..platform import Platform
 from ..runtime.bundle import Bundle
 from ..runtime.supervisor import Supervisor
 from ..store.tables import ApiKey, HostedService
-from .app import ASGIApp, Gateway, mount
-from .auth import Authenticator, PlatformAuthenticator, default_authenticators
+from .app import Gateway
+from .auth import PlatformAuthenticator
+from .authenticators import default_authenticators
 from .jobs import JobRunner
 from .loader import load_service_route
+from .mount import mount
 from .notify import ChangeListener, notify
 from .platform_auth import PlatformVerifier
 from .routes import RouteEpoch, RouteTable, ServiceRoute
@@ -49,15 +53,11 @@ class ServicesRuntime:
         self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)
         platform_auth = PlatformAuthenticator(PlatformVerifier(settings, platform.sessions))
         self.service_tokens = ServiceTokenVerifier(settings, platform.engine)
-        self.authenticators = default_authenticators(platform_auth, ServiceTokenAuthenticator(self.service_tokens))
-        self.gateway = Gateway(self.routes, self.supervisor, self.authenticators, jobs=self.jobs)
+        authenticators = default_authenticators(platform_auth, ServiceTokenAuthenticator(self.service_tokens))
+        self.gateway = Gateway(self.routes, self.supervisor, authenticators, jobs=self.jobs)
         engine = platform.engine
         self._shared_db = engine.dialect.name == "postgresql"
         self._listener = ChangeListener(engine, self.epoch.bump_local) if self._shared_db else None
-
-    def set_authenticator(self, auth_mode: str, authenticator: Authenticator) -> None:
-        """Plug in how endpoints of `auth_mode` authenticate (issue 5: "service_token")."""
-        self.authenticators[auth_mode] = authenticator
 
     def changed(self) -> None:
         """Call after any committed change to a service, version or endpoint."""

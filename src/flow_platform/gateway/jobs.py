@@ -29,7 +29,8 @@ from ..runtime.supervisor import Supervisor
 from ..runtime.upstream import WorkerCrashed, WorkerTimeout, WorkerUnavailable
 from ..store.base import utcnow
 from ..store.tables import ServiceJob
-from .app import AsyncSubmitter, build_request, quote_path
+from .app import AsyncSubmitter
+from .forward import build_request, quote_path
 from .routes import RouteTable, ServiceRoute, VersionRoute
 
 log = logging.getLogger("flow_platform.jobs")

@@ -15,7 +15,9 @@ import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
+from typing import Literal
 
 from flow_platform.runtime.bundle import Bundle, Router
 
@@ -42,6 +44,10 @@ class ServiceRoute:
     @property
     def latest(self) -> VersionRoute | None:
         return self.versions[max(self.versions)] if self.versions else None
+
+
+class Cache(Enum):
+    MISS = "miss"  # not cached: load it (None is a cached answer, "no such service")
 
 
 Loader = Callable[[str], Awaitable[ServiceRoute | None]]
@@ -101,19 +107,19 @@ class RouteTable:
         self._cache: OrderedDict[str, ServiceRoute | None] = OrderedDict()
         self._loading: dict[str, asyncio.Future[ServiceRoute | None]] = {}
 
-    def cached(self, service_id: str) -> ServiceRoute | None | bool:
-        """The cached route (or None for a known-unknown id), or False when not cached."""
+    def cached(self, service_id: str) -> ServiceRoute | None | Literal[Cache.MISS]:
+        """The cached route (or None for a known-unknown id), or `Cache.MISS`."""
         now = self._epoch()
         if now != self._seen:
             self._seen = now
             self._cache.clear()
-            return False
-        return self._cache.get(service_id, False)
+            return Cache.MISS
+        return self._cache.get(service_id, Cache.MISS)
 
     async def get(self, service_id: str) -> ServiceRoute | None:
         hit = self.cached(service_id)
-        if hit is not False:
-            return hit  # type: ignore[return-value]
+        if hit is not Cache.MISS:
+            return hit
         now = self._seen
         pending = self._loading.get(service_id)
         if pending is not None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..domain.auth_modes import AuthMode
 from .common import Public
 
 
@@ -51,7 +52,7 @@ class EndpointCreate(BaseModel):
     request_schema: dict[str, Any] | None = None
     response_schema: dict[str, Any] | None = None
     timeout_seconds: float | None = Field(default=None, description="default 30, at most 300")
-    auth_mode: str = Field(default="platform", description="platform, service_token or public")
+    auth_mode: AuthMode = Field(default=AuthMode.PLATFORM, description="who may call the endpoint")
     async_eligible: bool = False
     name: str = ""
     description: str = ""
@@ -69,7 +70,7 @@ class EndpointPublic(Public):
     request_schema: dict[str, Any] | None
     response_schema: dict[str, Any] | None
     timeout_seconds: float
-    auth_mode: str
+    auth_mode: AuthMode
     async_eligible: bool
     created_at: datetime
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flow_platform.gateway.app import build_request
+from flow_platform.gateway.forward import build_request
 from flow_platform.runtime.bundle import Bundle, EndpointSpec, RouteMiss, Router
 from flow_platform.runtime.schema import unsupported_keywords, validate
 from flow_sdk.runtime import HTTPError

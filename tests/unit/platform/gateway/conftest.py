@@ -15,8 +15,10 @@ import jwt
 import pytest
 import uvicorn
 
-from flow_platform.gateway.app import Gateway, mount
-from flow_platform.gateway.auth import Credentials, PlatformAuthenticator, default_authenticators, unauthorized
+from flow_platform.gateway.app import Gateway
+from flow_platform.gateway.auth import Credentials, PlatformAuthenticator, unauthorized
+from flow_platform.gateway.authenticators import default_authenticators
+from flow_platform.gateway.mount import mount
 from flow_platform.gateway.routes import RouteEpoch, RouteTable, ServiceRoute, VersionRoute
 from flow_platform.runtime.bundle import Bundle, EndpointSpec
 from flow_platform.runtime.supervisor import Supervisor
