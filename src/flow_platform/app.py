@@ -15,6 +15,7 @@ from . import __version__
 from .api import ROUTERS
 from .api import errors as api_errors
 from .api.request_id import RequestIdMiddleware
+from .api.retry import TransientRetryMiddleware
 from .deployer.worker import start_deployer
 from .gateway.install import install as install_services
 from .platform import Platform
@@ -34,6 +35,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "No such resource in the caller's organization",
         409: "Conflicts with the current state",
         422: "The request failed validation; details name the fields",
+        503: "The database stayed busy; retry after the Retry-After seconds",
     }.items()
 }
 
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
     app.state.platform = platform
     app.front = install_services(app, platform).wrap(partial(FastAPI.__call__, app))
     api_errors.install(app)
+    app.add_middleware(TransientRetryMiddleware)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app
