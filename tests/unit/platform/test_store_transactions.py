@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-
-import asyncio
 
 import httpx
 import pytest
