@@ -22,6 +22,7 @@ from .platform import Platform
 from .schemas.common import ErrorBody
 from .settings import Settings
 from .store.migrate import upgrade
+from .store.secret_check import check_master_secret
 
 log = logging.getLogger("flow_platform")
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(platform.engine, settings)
+        check_master_secret(platform.sessions, settings)
         log.info("schema is current on %s", platform.engine.dialect.name)
         app.state.deployer = start_deployer(platform)  # stops in platform.close()
         if on_ready is not None:

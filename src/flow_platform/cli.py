@@ -47,11 +47,16 @@ def _settings(data_dir: str | None, database_url: str | None, **extra: Any) -> S
 def _platform_session(settings: Settings) -> Iterator[Any]:
     from .platform import Platform
     from .store.migrate import upgrade
+    from .store.secret_check import SecretMismatch, check_master_secret
 
     check_database(settings)
     platform = Platform.open(settings)
     try:
         upgrade(platform.engine, settings)
+        try:
+            check_master_secret(platform.sessions, settings)
+        except SecretMismatch as exc:
+            _fail(str(exc))
         with platform.sessions() as session:
             yield session
     finally:
@@ -138,7 +143,10 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
         click.echo(f"Flow platform listening on {url} (store: {store}, pid {os.getpid()})")
         sys.stdout.flush()
 
-    check_database(settings)
+    # Opens, upgrades and checks the store before serving anything, so that a bad URL or
+    # a wrong secret is one line rather than a failed start.
+    with _platform_session(settings):
+        pass
     app = create_app(settings.with_overrides(port=bound_port), on_ready=announce)
     config = uvicorn.Config(
         app,
