@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..store.conflicts import CommitLog, Transient, classify, current_commits
+from ..store.conflicts import ATTEMPTS, CommitLog, Transient, backoff, classify, current_commits
 from .errors import store_busy_response
 
 log = logging.getLogger("flow_platform.retry")
 
-ATTEMPTS = 4
 # Request bodies up to this size are kept for a re-run; larger ones are answered 503.
 MAX_REPLAY_BYTES = 4 * 1024 * 1024
 
@@ -58,8 +56,7 @@ class TransientRetryMiddleware:
                 log.info(
                     "store conflict on %s %s (attempt %d); running it again", scope["method"], scope["path"], attempt
                 )
-                # Jitter, so that the requests that collided do not collide again.
-                await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
+                await asyncio.sleep(backoff(attempt))
             finally:
                 current_commits.reset(token)
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.deployments import IN_FLIGHT, lease, transition
 from ..store.base import utcnow
+from ..store.conflicts import retry_conflicts
 from ..store.tables import Deployment, Ring
 from . import steps
 from .sandbox import Limits, WarmProbes, kill
@@ -179,6 +180,7 @@ class Deployer:
         pid = rest.partition("/")[0]
         return host == socket.gethostname() and pid.isdigit() and not _process_exists(int(pid))
 
+    @retry_conflicts
     def _take_over(self, dep_id: str, status: str, owner: str | None) -> None:
         with self.sessions() as session:
             won = (
@@ -283,6 +285,7 @@ class Deployer:
 
         return track
 
+    @retry_conflicts
     def _move(self, dep_id: str, from_state: str, to_state: str, **values: Any) -> bool:
         """One state change, only while this worker still holds the row."""
         with self.sessions() as session:
@@ -302,6 +305,7 @@ class Deployer:
             log.warning("deployment %s: lost the claim before %s -> %s", dep_id, from_state, to_state)
         return won
 
+    @retry_conflicts
     def _fail(self, dep_id: str, from_state: str, error: str) -> None:
         with self.sessions() as session:
             won = transition(
@@ -311,6 +315,7 @@ class Deployer:
         if won:
             log.info("deployment %s failed: %s", dep_id, error)
 
+    @retry_conflicts
     def _activate(self, dep_id: str) -> None:
         """validating -> active, superseding the ring's previous active version, in one transaction."""
         with self.sessions() as session:
@@ -333,6 +338,7 @@ class Deployer:
             session.commit()
         log.info("deployment %s: validating -> active (superseded %s)", dep_id, ", ".join(others) or "none")
 
+    @retry_conflicts
     def _finish_rollback(self, dep_id: str) -> None:
         """rolling_back -> rolled_back, re-activating what this deployment had superseded.
 

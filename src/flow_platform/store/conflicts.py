@@ -8,9 +8,14 @@ connection pool stayed empty), so the caller is told to come back later instead.
 
 from __future__ import annotations
 
+import functools
+import random
+import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -60,3 +65,32 @@ def note_commit(_session: object) -> None:
     log = current_commits.get()
     if log is not None:
         log.commits += 1
+
+
+# How often a retryable conflict is met before it counts as busy, and the pause between.
+ATTEMPTS = 4
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def backoff(attempt: int) -> float:
+    # Jittered, so that the transactions that collided do not collide again.
+    return random.uniform(0.005, 0.02) * attempt
+
+
+def retry_conflicts(fn: Callable[P, R]) -> Callable[P, R]:
+    """For a function that is one whole transaction: run it again on a retryable conflict."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        attempt = 1
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:
+                if attempt >= ATTEMPTS or classify(exc) is not Transient.RETRY:
+                    raise
+            time.sleep(backoff(attempt))
+            attempt += 1
+
+    return run

@@ -14,10 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from flow_platform.api import errors as api_errors
-from flow_platform.api.retry import ATTEMPTS, TransientRetryMiddleware
+from flow_platform.api.retry import TransientRetryMiddleware
 from flow_platform.platform import Platform
 from flow_platform.settings import Settings
-from flow_platform.store.conflicts import Transient, classify, note_commit
+from flow_platform.store.conflicts import ATTEMPTS, Transient, classify, note_commit, retry_conflicts
 from flow_platform.store.db import ReadOnlySessionWrite
 from flow_platform.store.migrate import upgrade
 from flow_platform.store.tables import Org
@@ -146,3 +146,25 @@ def test_other_errors_pass_through_untouched():
     client, seen = _app([RuntimeError("boom")])
     assert client("/write", content=b"p").status_code == 500
     assert len(seen) == 1
+
+
+def test_a_whole_transaction_is_run_again_on_a_retryable_conflict_only():
+    calls: list[int] = []
+
+    @retry_conflicts
+    def flaky(fail_times: int, error: Exception) -> str:
+        calls.append(1)
+        if len(calls) <= fail_times:
+            raise error
+        return "done"
+
+    assert flaky(ATTEMPTS - 1, OperationalError("x", {}, _PgError("40P01"))) == "done"
+    assert len(calls) == ATTEMPTS
+    calls.clear()
+    with pytest.raises(OperationalError):
+        flaky(ATTEMPTS, OperationalError("x", {}, _PgError("40001")))
+    assert len(calls) == ATTEMPTS
+    calls.clear()
+    with pytest.raises(OperationalError):
+        flaky(1, OperationalError("x", {}, _PgError("23505")))
+    assert len(calls) == 1
