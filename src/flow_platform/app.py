@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import __version__
 from .api import ROUTERS
 from .api import errors as api_errors
+from .api.retry import TransientRetryMiddleware
 from .deployer.worker import start_deployer
 from .gateway.install import install as install_services
 from .platform import Platform
@@ -21,6 +22,7 @@ from .request_id import RequestIdMiddleware
 from .schemas.common import ErrorBody
 from .settings import Settings
 from .store.migrate import upgrade
+from .store.secret_check import check_master_secret
 
 log = logging.getLogger("flow_platform")
 
@@ -34,6 +36,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "No such resource in the caller's organization",
         409: "Conflicts with the current state",
         422: "The request failed validation; details name the fields",
+        503: "The database stayed busy; retry after the Retry-After seconds",
     }.items()
 }
 
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(platform.engine, settings)
+        check_master_secret(platform.sessions, settings)
         log.info("schema is current on %s", platform.engine.dialect.name)
         app.state.deployer = start_deployer(platform)  # stops in platform.close()
         if on_ready is not None:
@@ -80,6 +84,7 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
     app.state.platform = platform
     app.front = install_services(app, platform).wrap(partial(FastAPI.__call__, app))
     api_errors.install(app)
+    app.add_middleware(TransientRetryMiddleware)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -47,11 +47,16 @@ def _settings(data_dir: str | None, database_url: str | None, **extra: Any) -> S
 def _platform_session(settings: Settings) -> Iterator[Any]:
     from .platform import Platform
     from .store.migrate import upgrade
+    from .store.secret_check import SecretMismatch, check_master_secret
 
     check_database(settings)
     platform = Platform.open(settings)
     try:
         upgrade(platform.engine, settings)
+        try:
+            check_master_secret(platform.sessions, settings)
+        except SecretMismatch as exc:
+            _fail(str(exc))
         with platform.sessions() as session:
             yield session
     finally:
@@ -119,6 +124,10 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
     from .app import create_app
 
     settings = _settings(data_dir, database_url, host=host, port=port, log_level=log_level)
+    # Open, upgrade and check the store before serving (or logging) anything, so that a
+    # bad URL or a wrong secret is one line rather than a failed start.
+    with _platform_session(settings):
+        pass
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Bind first, so port 0 works and the printed URL is the real one, with no race.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -138,7 +147,6 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
         click.echo(f"Flow platform listening on {url} (store: {store}, pid {os.getpid()})")
         sys.stdout.flush()
 
-    check_database(settings)
     app = create_app(settings.with_overrides(port=bound_port), on_ready=announce)
     config = uvicorn.Config(
         app,

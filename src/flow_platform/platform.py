@@ -9,21 +9,29 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .settings import Settings
-from .store.db import make_engine, make_sessionmaker
+from .store.db import make_engine, make_read_sessionmaker, make_sessionmaker
 
 
 @dataclass
 class Platform:
     settings: Settings
     engine: Engine
+    # Work that may write takes the write lock up front on SQLite; see store/db.py.
     sessions: sessionmaker[Session]
+    # Work that only reads (gateway auth, deployer scans): never waits for writers.
+    read_sessions: sessionmaker[Session]
     # Background services (deployer, runtime supervisor, ...) register their stop hooks here.
     on_shutdown: list[Callable[[], object]] = field(default_factory=list)
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:
         engine = make_engine(settings)
-        return cls(settings=settings, engine=engine, sessions=make_sessionmaker(engine))
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            read_sessions=make_read_sessionmaker(engine),
+        )
 
     def close(self) -> None:
         for hook in reversed(self.on_shutdown):

@@ -53,6 +53,21 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+# Seconds a client is asked to wait when the store stayed busy (SQLite's busy timeout
+# ran out, or a conflict outlived the server's own retries).
+STORE_BUSY_RETRY_AFTER = 1
+
+
+def store_busy_response() -> JSONResponse:
+    """503 + Retry-After: nothing of the request is half-applied, so sending it again is safe."""
+    return error_response(
+        503,
+        "the database is busy; retry the request shortly",
+        code="STORE_BUSY",
+        headers={"Retry-After": str(STORE_BUSY_RETRY_AFTER)},
+    )
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
 

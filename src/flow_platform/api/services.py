@@ -187,7 +187,7 @@ async def read_job(service_id: str, job_id: str, scope: WorkspaceViewer, request
     platform = request.app.state.platform
 
     def load() -> JobPublic:
-        with platform.sessions() as session:
+        with platform.read_sessions() as session:
             row = _service(session, scope.workspace_id, service_id)
             job = session.get(ServiceJob, parse_id(job_id, "job"))
             if job is None or job.service_id != row.id:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.deployments import IN_FLIGHT, lease, transition
 from ..store.base import utcnow
+from ..store.conflicts import retry_conflicts
 from ..store.tables import Deployment, Ring
 from . import steps
 from .sandbox import Limits, WarmProbes, kill
@@ -46,8 +47,16 @@ class DeployerOptions:
 
 
 class Deployer:
-    def __init__(self, sessions: sessionmaker[Session], options: DeployerOptions | None = None) -> None:
-        self.sessions = sessions
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        options: DeployerOptions | None = None,
+        *,
+        read_sessions: sessionmaker[Session] | None = None,
+    ) -> None:
+        self.sessions = sessions  # every transaction that writes (store/db.py)
+        # Scans and step inputs only read: on SQLite they need not queue behind writers.
+        self.read_sessions = read_sessions or sessions
         self.options = options or DeployerOptions()
         self.worker_id = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         self._stopping = threading.Event()
@@ -114,7 +123,7 @@ class Deployer:
         free = self._free_slots()
         if free <= 0:
             return
-        with self.sessions() as session:
+        with self.read_sessions() as session:
             ids = session.scalars(
                 select(Deployment.id)
                 .where(Deployment.status == "queued")
@@ -151,7 +160,7 @@ class Deployer:
             stmt = stmt.where(Deployment.status == "rolling_back", Deployment.worker_id.is_(None))
         else:
             stmt = stmt.where(Deployment.status.in_(IN_FLIGHT))
-        with self.sessions() as session:
+        with self.read_sessions() as session:
             rows = session.execute(stmt).all()
         for dep_id, status, owner, until in rows:
             with self._lock:
@@ -171,6 +180,7 @@ class Deployer:
         pid = rest.partition("/")[0]
         return host == socket.gethostname() and pid.isdigit() and not _process_exists(int(pid))
 
+    @retry_conflicts
     def _take_over(self, dep_id: str, status: str, owner: str | None) -> None:
         with self.sessions() as session:
             won = (
@@ -218,7 +228,7 @@ class Deployer:
         except Exception as exc:
             log.exception("deployment %s failed inside the deployer", dep_id)
             if not self._stopping.is_set():
-                with self.sessions() as session:
+                with self.read_sessions() as session:
                     current = session.scalar(select(Deployment.status).where(Deployment.id == dep_id))
                 if current in ("building", "deploying", "validating"):
                     self._fail(dep_id, current, f"internal deployer error: {type(exc).__name__}: {exc}")
@@ -233,10 +243,10 @@ class Deployer:
         if status == "rolling_back":
             self._finish_rollback(dep_id)
             return
-        with self.sessions() as session:
+        with self.read_sessions() as session:
             job = steps.Job.load(session, dep_id)
         if status == "building":
-            with self.sessions() as session:
+            with self.read_sessions() as session:
                 outcome = steps.build(session, job, probe)
             if self._stopping.is_set():
                 return
@@ -247,13 +257,13 @@ class Deployer:
                 return
             status = "deploying"
         if status == "deploying":
-            with self.sessions() as session:
+            with self.read_sessions() as session:
                 artifact = steps.deploy(session, job)
             if not self._move(dep_id, "deploying", "validating", artifact=artifact):
                 return
             status = "validating"
         if status == "validating":
-            with self.sessions() as session:
+            with self.read_sessions() as session:
                 outcome = steps.validate(session, job, probe)
             if self._stopping.is_set():
                 return
@@ -275,6 +285,7 @@ class Deployer:
 
         return track
 
+    @retry_conflicts
     def _move(self, dep_id: str, from_state: str, to_state: str, **values: Any) -> bool:
         """One state change, only while this worker still holds the row."""
         with self.sessions() as session:
@@ -294,6 +305,7 @@ class Deployer:
             log.warning("deployment %s: lost the claim before %s -> %s", dep_id, from_state, to_state)
         return won
 
+    @retry_conflicts
     def _fail(self, dep_id: str, from_state: str, error: str) -> None:
         with self.sessions() as session:
             won = transition(
@@ -303,6 +315,7 @@ class Deployer:
         if won:
             log.info("deployment %s failed: %s", dep_id, error)
 
+    @retry_conflicts
     def _activate(self, dep_id: str) -> None:
         """validating -> active, superseding the ring's previous active version, in one transaction."""
         with self.sessions() as session:
@@ -325,6 +338,7 @@ class Deployer:
             session.commit()
         log.info("deployment %s: validating -> active (superseded %s)", dep_id, ", ".join(others) or "none")
 
+    @retry_conflicts
     def _finish_rollback(self, dep_id: str) -> None:
         """rolling_back -> rolled_back, re-activating what this deployment had superseded.
 
@@ -376,7 +390,7 @@ def _process_exists(pid: int) -> bool:
 
 def start_deployer(platform: Any, options: DeployerOptions | None = None) -> Deployer:
     """Start the deployer of a platform process; it stops with the platform."""
-    deployer = Deployer(platform.sessions, options)
+    deployer = Deployer(platform.sessions, options, read_sessions=platform.read_sessions)
     deployer.start()
     platform.on_shutdown.append(deployer.stop)
     return deployer

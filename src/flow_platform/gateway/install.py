@@ -20,6 +20,7 @@ from ..domain.service_token_verifier import ServiceTokenVerifier
 from ..platform import Platform
 from ..runtime.bundle import Bundle
 from ..runtime.supervisor import Supervisor
+from ..store.db import read_only_engine
 from ..store.tables import ApiKey, HostedService
 from .app import Gateway
 from .auth import PlatformAuthenticator
@@ -51,8 +52,10 @@ class ServicesRuntime:
         )
         self.routes = RouteTable(self._load, self.epoch)
         self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)
-        platform_auth = PlatformAuthenticator(PlatformVerifier(settings, platform.sessions))
-        self.service_tokens = ServiceTokenVerifier(settings, platform.engine)
+        platform_auth = PlatformAuthenticator(
+            PlatformVerifier(settings, platform.sessions, read_sessions=platform.read_sessions)
+        )
+        self.service_tokens = ServiceTokenVerifier(settings, read_only_engine(platform.engine))
         authenticators = default_authenticators(platform_auth, ServiceTokenAuthenticator(self.service_tokens))
         self.gateway = Gateway(self.routes, self.supervisor, authenticators, jobs=self.jobs)
         engine = platform.engine
@@ -69,7 +72,7 @@ class ServicesRuntime:
         return await asyncio.to_thread(self._load_sync, service_id)
 
     def _load_sync(self, service_id: str) -> ServiceRoute | None:
-        with self.platform.sessions() as session:
+        with self.platform.read_sessions() as session:
             return load_service_route(session, service_id, lambda s: self._worker_env(session, s))
 
     def _worker_env(self, session: Any, service: HostedService) -> dict[str, str]:
@@ -91,7 +94,7 @@ class ServicesRuntime:
     def _mint_runtime_token(self, service_id: str) -> dict[str, str]:
         settings = self.platform.settings
         env: dict[str, str] = {}
-        with self.platform.sessions() as session:
+        with self.platform.read_sessions() as session:
             service = session.get(HostedService, service_id)
             key = session.get(ApiKey, service.created_by) if service is not None else None
             if service is None or key is None or key.revoked_at is not None:

@@ -28,6 +28,7 @@ from ..runtime.bundle import EndpointSpec
 from ..runtime.supervisor import Supervisor
 from ..runtime.upstream import WorkerCrashed, WorkerTimeout, WorkerUnavailable
 from ..store.base import utcnow
+from ..store.conflicts import retry_conflicts
 from ..store.tables import ServiceJob
 from .app import AsyncSubmitter
 from .forward import build_request, quote_path
@@ -91,6 +92,7 @@ class JobRunner(AsyncSubmitter):
             "poll_url": poll_url(service.org_id, service.workspace_id, service.id, job["id"]),
         }
 
+    @retry_conflicts
     def _insert(self, row: ServiceJob) -> tuple[dict[str, Any], bool]:
         with self.sessions() as session:
             session.add(row)
@@ -164,6 +166,7 @@ class JobRunner(AsyncSubmitter):
                 error = {"code": "INTERNAL_ERROR", "message": "the job runner failed", "details": []}
                 await asyncio.to_thread(self._finish, job_id, 500, error)
 
+    @retry_conflicts
     def _claim(self, job_id: str) -> dict[str, Any] | None:
         now = utcnow()
         with self.sessions() as session:
@@ -210,6 +213,7 @@ class JobRunner(AsyncSubmitter):
             return 502, _error("WORKER_UNAVAILABLE", "the service worker could not be started", job)
         return status, json.loads(body) if body else None
 
+    @retry_conflicts
     def _finish(self, job_id: str, status: int, payload: Any) -> None:
         ok = status < 400
         with self.sessions() as session:

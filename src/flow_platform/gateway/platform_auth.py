@@ -37,9 +37,16 @@ class PlatformVerifier:
     workspace's services, as on the management API.
     """
 
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        *,
+        read_sessions: sessionmaker[Session] | None = None,
+    ) -> None:
         self.settings = settings
-        self.sessions = sessions
+        self.sessions = sessions  # authenticating a key may record its last use: a write
+        self.read_sessions = read_sessions or sessions
         self._tokens: dict[str, dict[str, Any]] = {}
         # api key id -> (when it was last seen live, the workspace the key is bound to)
         self._keys_checked: dict[str, tuple[float, str | None]] = {}
@@ -80,7 +87,7 @@ class PlatformVerifier:
         return org, _narrowest(workspace, bound)
 
     def _key_is_live(self, key_id: str, org: str) -> tuple[bool, str | None]:
-        with self.sessions() as session:
+        with self.read_sessions() as session:
             key = session.get(ApiKey, key_id)
             live = key is not None and key.revoked_at is None and key.org_id == org
             return live, key.workspace_id if key is not None else None

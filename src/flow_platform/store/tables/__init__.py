@@ -5,6 +5,7 @@ from .components import Component as Component
 from .connectors import ConnectorInstance as ConnectorInstance
 from .connectors import DDLAuditEntry as DDLAuditEntry
 from .deployments import Deployment as Deployment
+from .platform_meta import PlatformMeta as PlatformMeta
 from .service_tokens import RevocationCounter as RevocationCounter
 from .service_tokens import ServiceTokenCutoff as ServiceTokenCutoff
 from .service_tokens import ServiceTokenRevocation as ServiceTokenRevocation
