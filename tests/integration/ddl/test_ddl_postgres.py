@@ -179,7 +179,7 @@ def test_statement_timeout_is_a_finding(pg, pg_target: Target, table: str) -> No
 def test_session_quoting_matches_the_parser(pg_target: Target) -> None:
     with executor.connect(pg_target, Timeouts(), autocommit=True) as conn:
         conn.execute("SET standard_conforming_strings = off")
-        executor._prepare_session(conn, Timeouts(), local=False)
+        executor._prepare_session(conn, Timeouts(), schema="public", local=False)
         row = conn.execute("SELECT 'x\\'").fetchone()
     assert row == ("x\\",)
 
