@@ -90,6 +90,8 @@ class _Checker:
             return self._qualified_type(node.args["kind"])
         if isinstance(node, exp.Anonymous) and node.name.lower() in _SEQUENCE_FUNCTIONS:
             return self._sequence_argument(node)
+        if isinstance(node, exp.Operator):
+            return self._qualified_operator(node)
         return None
 
     def _credential(self, table: exp.Table) -> str | None:
@@ -117,6 +119,14 @@ class _Checker:
             if self._fold(qualifier) == _PG_BUILTINS:
                 return None
         return f"schema-qualified function calls are not allowed ({dot.sql(dialect=self.dialect)})"
+
+    def _qualified_operator(self, node: exp.Operator) -> str | None:
+        # OPERATOR(schema.+) calls the function behind that schema's operator.
+        text = str(node.args.get("operator") or "")
+        schema, _, _ = text.rpartition(".")
+        if schema.strip().strip('"').lower() == _PG_BUILTINS:
+            return None
+        return f"OPERATOR({text}) is not allowed; only pg_catalog's operators may be named"
 
     def _qualified_type(self, kind: exp.Dot) -> str | None:
         qualifier = kind.this
