@@ -81,9 +81,10 @@ class _Checker:
 
     def node(self, node: exp.Expression) -> str | None:
         if isinstance(node, exp.Table):
-            return self._credential(node) or self._qualifiers(node)
+            name = node.args.get("this")
+            return self._credential(node) or self._qualifiers(node) or self._system_lookalike(node, name)
         if isinstance(node, exp.Column):
-            return self._qualifiers(node)
+            return self._qualifiers(node) or self._system_lookalike(node, node.args.get("table"))
         if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
             return self._qualified_function(node)
         if isinstance(node, exp.DataType) and isinstance(node.args.get("kind"), exp.Dot):
@@ -101,6 +102,18 @@ class _Checker:
         if self.dialect == "mysql" and qualifier == "mysql" and name in MYSQL_CREDENTIAL_CATALOGS:
             return f"mysql.{name} holds credentials; reading it is not allowed"
         return None
+
+    def _system_lookalike(self, node: exp.Table | exp.Column, name: exp.Expression | None) -> str | None:
+        # PostgreSQL looks unqualified names up in pg_catalog before the search path, so
+        # "COMMENT ON TABLE pg_class" or "DROP VIEW pg_settings" acts on the system
+        # catalog. A query may read the catalogs (those holding credentials are refused
+        # above); a name the statement creates or acts on must be qualified instead.
+        if self.dialect != "postgres" or name is None or node.args.get("db") is not None:
+            return None
+        if not str(self._fold(name)).startswith("pg_") or node.find_ancestor(exp.Query) is not None:
+            return None
+        own = self.scope.own(self.dialect)
+        return f"{name.name} may name a system catalog; qualify it as {own}.{name.name} if it is the instance's own"
 
     def _qualifiers(self, node: exp.Table | exp.Column) -> str | None:
         """A table or column name's database (catalog) and schema (db) parts, if any."""
