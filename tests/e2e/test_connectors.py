@@ -178,6 +178,9 @@ REFUSED = {
         "CREATE DATABASE x",
         "DROP DATABASE x",
         "CREATE TABLESPACE ts LOCATION '/tmp'",
+        "CREATE TABLE pg_catalog.t (a int)",
+        "CREATE VIEW v AS SELECT rolname, rolpassword FROM pg_authid",
+        "ALTER TABLE t ADD COLUMN n bigint DEFAULT nextval('other.s')",
     ],
     "mysql": [
         "CREATE TABLE t (a int); DROP TABLE u",
@@ -194,6 +197,8 @@ REFUSED = {
         "DROP DATABASE x",
         # MariaDB runs the inside of /*! */: this would drop column a behind an ADD COLUMN.
         "ALTER TABLE t ADD COLUMN c int /*!, DROP COLUMN a */",
+        "CREATE TABLE mysql.t (a int)",
+        "CREATE VIEW v AS SELECT * FROM mysql.user",
     ],
     "sqlite": [
         "CREATE TABLE t (a int); DROP TABLE u",
@@ -204,6 +209,8 @@ REFUSED = {
         "ATTACH DATABASE '/tmp/x.db' AS x",
         "PRAGMA writable_schema = 1",
         "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END",
+        "CREATE VIRTUAL TABLE ft USING fts5(body)",
+        "CREATE TABLE temp.t (a int)",
     ],
 }
 
@@ -235,6 +242,52 @@ def test_refused_statement_never_reaches_the_database(client, pg_db):
             reason="sneaky",
         )
     assert not pg_has(pg_db, table)
+
+
+def test_a_mysql_instance_never_reaches_another_database(client, mysql_db):
+    """Bound to one database, an instance cannot create, drop or read anything elsewhere."""
+    instance = client.connector_instances.create(_server_instance("mysql", mysql_params(mysql_db)))
+    table = f"t_{uuid.uuid4().hex[:8]}"
+    with scratch_mysql("other_db") as other:
+        conn = mysql_connect(other)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("CREATE TABLE victim (a int)")
+            for sql in [
+                f"CREATE TABLE {other}.{table} (a int)",
+                f"DROP TABLE {other}.victim",
+                f"CREATE TABLE mysql.{table} (a int)",
+                f"CREATE VIEW {table} AS SELECT * FROM mysql.global_priv",
+            ]:
+                with pytest.raises(CLIValidationError) as info:
+                    client.execute_ddl(instance["id"], sql, confirm=True, reason="reach out")
+                assert info.value.code == "DDL_NOT_ALLOWED", sql
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT table_schema, table_name FROM information_schema.tables"
+                    " WHERE table_schema = %s OR table_name = %s",
+                    (other, table),
+                )
+                assert cur.fetchall() == ((other, "victim"),)
+        finally:
+            conn.close()
+    assert audit_outcomes(client, instance["id"]) == ["refused"] * 4
+
+
+def test_a_postgres_instance_bound_to_a_schema_stays_in_it(client, pg_db):
+    schema = f"app_{uuid.uuid4().hex[:8]}"
+    with pg_connect(pg_db) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    instance = client.connector_instances.create(_server_instance("postgres", pg_params(pg_db), schema=schema))
+    assert instance["configuration"]["schema"] == schema
+    done = client.execute_ddl(instance["id"], "CREATE TABLE orders (id int)", confirm=True, reason="setup")
+    assert done["outcome"] == "succeeded", done["error"]
+    assert pg_has(pg_db, f"{schema}.orders")
+    assert not pg_has(pg_db, "public.orders")
+    with pytest.raises(CLIValidationError) as info:
+        client.execute_ddl(instance["id"], "CREATE TABLE public.orders (id int)", confirm=True, reason="escape")
+    assert f"outside the instance's schema '{schema}'" in info.value.message
+    assert not pg_has(pg_db, "public.orders")
 
 
 # -- previews that would fail, reasons, roles -------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..settings import Settings
 from ..store.tables import ConnectorInstance, DDLAuditEntry
 from .connector_instances import read_connector_instance, target_for
-from .ddl import DDLNotAllowed, analyze, runner
+from .ddl import DDLNotAllowed, Scope, analyze, runner
 from .ddl.policy import statement_sha256
 from .errors import DomainError, Forbidden, Unprocessable, field_error
 from .roles import Role
@@ -54,8 +54,12 @@ def execute_ddl(
     if confirm and reason is None:
         audit.write(outcome="rejected", error="confirm=true needs a reason")
         raise field_error("reason", "a non-empty reason is required when confirm is true")
+    cfg = instance.configuration or {}
+    # The instance's own database/schema, from its configuration: no credentials are
+    # needed to refuse a statement, so a refusal never waits on decrypting them.
+    scope = Scope(database=cfg.get("database"), schema=cfg.get("schema"))
     try:
-        analysis = analyze(sql, instance.connector)  # type: ignore[arg-type]
+        analysis = analyze(sql, instance.connector, scope)  # type: ignore[arg-type]
     except DDLNotAllowed as refused:
         audit.write(outcome="refused", error=refused.reason)
         raise Unprocessable(

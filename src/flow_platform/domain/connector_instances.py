@@ -42,7 +42,7 @@ def create_connector_instance(
     actor: str,
     body: ConnectorInstanceCreate,
 ) -> ConnectorInstance:
-    cfg = body.configuration.model_dump(exclude_none=True)
+    cfg = body.configuration.model_dump(exclude_none=True, by_alias=True)
     if body.connector == "sqlite":
         cfg = {k: cfg[k] for k in ("lock_timeout_ms", "statement_timeout_ms")}
     row = ConnectorInstance(
@@ -130,6 +130,7 @@ def target_for(settings: Settings, row: ConnectorInstance) -> tuple[Target, Time
         host=cfg.get("host"),
         port=cfg.get("port"),
         database=cfg.get("database"),
+        schema=cfg.get("schema"),
         user=cfg.get("user"),
         password=password,
         options=dict(cfg.get("options") or {}),

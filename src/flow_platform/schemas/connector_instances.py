@@ -25,6 +25,9 @@ class ConnectorConfiguration(BaseModel):
     host: str | None = Field(default=None, max_length=255)
     port: int | None = Field(default=None, ge=1, le=65535)
     database: str | None = Field(default=None, max_length=255)
+    # PostgreSQL only: the schema the instance owns (default public); statements may
+    # name nothing outside it.
+    schema_: str | None = Field(default=None, alias="schema", min_length=1, max_length=63)
     user: str | None = Field(default=None, max_length=255)
     options: dict[str, str] = Field(default_factory=dict)
     lock_timeout_ms: int = Field(default=2_000, ge=1, le=600_000)
@@ -57,7 +60,7 @@ class ConnectorInstanceCreate(BaseModel):
     def _fits_connector(self) -> ConnectorInstanceCreate:
         cfg = self.configuration
         if self.connector == "sqlite":
-            given = [k for k in ("host", "port", "database", "user") if getattr(cfg, k)]
+            given = [k for k in ("host", "port", "database", "user", "schema_") if getattr(cfg, k)]
             if given or cfg.options or self.credentials.password:
                 raise ValueError(
                     "a sqlite instance is a file the platform creates; configuration may only set timeouts"
@@ -66,6 +69,8 @@ class ConnectorInstanceCreate(BaseModel):
             missing = [k for k in ("host", "database", "user") if not getattr(cfg, k)]
             if missing:
                 raise ValueError(f"configuration needs {', '.join(missing)}")
+            if self.connector == "mysql" and cfg.schema_:
+                raise ValueError("schema is for postgres; a mysql instance's schema is its database")
         return self
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 import pymysql
 import pytest
 
-from flow_platform.domain.ddl import analyze
+from flow_platform.domain.ddl import DDLNotAllowed, Scope, analyze, runner
 from flow_platform.domain.ddl import mysql as executor
 from flow_platform.domain.ddl.target import Target, Timeouts
+from support.ddl_databases import mysql_connect, scratch_mysql
 from support.hang import returns
 
 FAST = Timeouts(lock_timeout_ms=1_000, statement_timeout_ms=5_000, instance_lock_timeout_s=1)
@@ -158,3 +160,94 @@ def test_preview_never_reads_a_view(my, mysql_target: Target, table: str) -> Non
         assert cur.fetchone() == (None,)
         cur.execute(f"SELECT next_not_cached_value FROM {table}_seq")
         assert cur.fetchone() == (1,)
+
+
+# -- the instance's own database only ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def other_db() -> Iterator[str]:
+    """Another database on the same server, with a table the instance must not reach."""
+    with scratch_mysql("other_db") as name:
+        conn = mysql_connect(name)
+        try:
+            sql(conn, "CREATE TABLE victim (a int)")
+            sql(conn, "INSERT INTO victim VALUES (1)")
+        finally:
+            conn.close()
+        yield name
+
+
+def attempt(target: Target, statement: str, *, confirm: bool) -> None:
+    """What execute_ddl does: analyse in the instance's scope, then preview or execute."""
+    analysis = analyze(statement, "mysql", Scope(database=target.database))
+    if confirm:
+        runner.execute(target, analysis, Timeouts(), lock_key="i")
+    else:
+        runner.preview(target, analysis, Timeouts())
+
+
+def columns_of(my: pymysql.connections.Connection, database: str, table: str) -> list[str]:  # type: ignore[type-arg]
+    with my.cursor() as cur:
+        cur.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
+            " ORDER BY ordinal_position",
+            (database, table),
+        )
+        return [r[0] for r in cur.fetchall()]
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_other_databases_and_system_schemas_are_never_reached(
+    my, mysql_target: Target, other_db: str, table: str, confirm: bool
+) -> None:
+    sql(my, f"CREATE TABLE {table} (a int)")
+    refused = [
+        f"CREATE TABLE {other_db}.t_{table} (a int)",
+        f"DROP TABLE {other_db}.victim",
+        f"DROP TABLE IF EXISTS {table}, {other_db}.victim",
+        f"ALTER TABLE {other_db}.victim ADD COLUMN b int",
+        f"ALTER TABLE {table} RENAME TO {other_db}.moved_{table}",
+        f"CREATE TABLE {table}_like LIKE {other_db}.victim",
+        f"CREATE TABLE {table}_fk (a int, FOREIGN KEY (a) REFERENCES {other_db}.victim (a))",
+        f"CREATE TABLE mysql.{table} (a int)",
+        f"CREATE TABLE information_schema.{table} (a int)",
+        f"CREATE VIEW {table}_v AS SELECT * FROM {other_db}.victim",
+        f"CREATE VIEW {table}_v AS SELECT * FROM performance_schema.threads",
+    ]
+    for statement in refused:
+        with pytest.raises(DDLNotAllowed, match="outside the instance's database"):
+            attempt(mysql_target, statement, confirm=confirm)
+    # Nothing reached the server: the victim, its row and its columns are as they were.
+    assert columns_of(my, other_db, "victim") == ["a"]
+    with my.cursor() as cur:
+        cur.execute(f"SELECT a FROM `{other_db}`.victim")
+        assert cur.fetchall() == ((1,),)
+        cur.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables"
+            " WHERE table_name LIKE %s OR (table_schema = %s AND table_name <> 'victim')",
+            (f"%{table}%", other_db),
+        )
+        assert cur.fetchall() == ((mysql_target.database, table),)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "SELECT * FROM mysql.user",
+        "SELECT * FROM mysql.global_priv",
+        "SELECT a FROM {table} WHERE a IN (SELECT 1 FROM mysql.user)",
+        "WITH x AS (SELECT * FROM mysql.global_priv) SELECT * FROM x",
+        "SELECT t.a FROM {table} t JOIN (SELECT User FROM mysql.user) u ON 1 = 1",
+    ],
+)
+def test_views_over_credential_catalogs_are_never_created(my, mysql_target: Target, table: str, body: str) -> None:
+    sql(my, f"CREATE TABLE {table} (a int)")
+    with pytest.raises(DDLNotAllowed, match="holds credentials"):
+        attempt(mysql_target, f"CREATE VIEW {table}_v AS {body.format(table=table)}", confirm=True)
+    assert not exists(my, f"{table}_v")
+
+
+def test_the_instance_own_database_may_be_named(my, mysql_target: Target, table: str) -> None:
+    attempt(mysql_target, f"CREATE TABLE `{mysql_target.database}`.{table} (a int)", confirm=True)
+    assert exists(my, table)

@@ -8,6 +8,7 @@ from .findings import Finding as Finding
 from .findings import Risk as Risk
 from .policy import DDLNotAllowed as DDLNotAllowed
 from .policy import Dialect as Dialect
+from .scope import Scope as Scope
 
 __all__ = [
     "Analysis",
@@ -16,6 +17,7 @@ __all__ = [
     "Finding",
     "Risk",
     "RowCheck",
+    "Scope",
     "TableRef",
     "analyze",
 ]

@@ -8,7 +8,8 @@ from typing import Any
 from sqlglot import exp
 
 from .findings import Finding, Risk, finding, overall_risk
-from .policy import DDLNotAllowed, Dialect, check_allowed, parse_single, statement_sha256
+from .policy import SIDE_EFFECT_FUNCTIONS, DDLNotAllowed, Dialect, check_allowed, parse_single, statement_sha256
+from .scope import Scope, scope_refusal
 
 # Defaults computed per row force PostgreSQL to rewrite the table on ADD COLUMN.
 _VOLATILE = (exp.Uuid, exp.Rand)
@@ -47,6 +48,9 @@ class Analysis:
     requires: list[TableRef] = field(default_factory=list)
     row_checks: list[RowCheck] = field(default_factory=list)
     tolerant: bool = False  # IF EXISTS / IF NOT EXISTS
+    # Functions the statement calls whose effect a rollback does not undo; a preview
+    # that ran it would change the database, so such a preview stays static.
+    side_effects: list[str] = field(default_factory=list)
 
     @property
     def risk(self) -> Risk:
@@ -63,11 +67,19 @@ class Analysis:
         }
 
 
-def analyze(sql: str, dialect: Dialect) -> Analysis:
-    """Parse and classify ``sql``; raise DDLNotAllowed if the policy refuses it."""
+def analyze(sql: str, dialect: Dialect, scope: Scope | None = None) -> Analysis:
+    """Parse and classify ``sql``; raise DDLNotAllowed if the policy refuses it.
+
+    ``scope`` is the instance's own database/schema; names outside it are refused.
+    Without one, a MySQL statement may not qualify names, a PostgreSQL one may name
+    only ``public`` and a SQLite one only ``main``.
+    """
     digest = statement_sha256(sql)
     tree, statement = parse_single(sql, dialect)
     check_allowed(tree, dialect, sha256=digest)
+    outside = scope_refusal(tree, dialect, scope or Scope())
+    if outside:
+        raise DDLNotAllowed(outside, sha256=digest)
     result = Analysis(
         dialect=dialect,
         sql=statement,
@@ -77,6 +89,9 @@ def analyze(sql: str, dialect: Dialect) -> Analysis:
         transactional=dialect != "mysql",  # MySQL commits implicitly around DDL
         sha256=digest,
         tolerant=bool(tree.args.get("exists")),
+        side_effects=sorted(
+            {n.name.lower() for n in tree.find_all(exp.Anonymous) if n.name.lower() in SIDE_EFFECT_FUNCTIONS}
+        ),
     )
     if isinstance(tree, exp.Create):
         _create(tree, result)
@@ -91,6 +106,9 @@ def analyze(sql: str, dialect: Dialect) -> Analysis:
         result.findings.append(finding("JSONB_ON_MYSQL"))
     if not result.transactional and dialect == "postgres":
         result.findings.append(finding("NON_TRANSACTIONAL"))
+    elif result.side_effects and dialect == "postgres":
+        calls = ", ".join(f"{name}()" for name in result.side_effects)
+        result.findings.append(finding("STATIC_PREVIEW", calls=calls))
     return result
 
 

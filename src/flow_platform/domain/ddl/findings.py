@@ -81,6 +81,11 @@ _CATALOG: dict[str, tuple[Risk, str, str]] = {
         "This statement cannot run inside a transaction, so it cannot be rolled back.",
         "The preview is static; if execution fails halfway, clean up (e.g. an INVALID index).",
     ),
+    "STATIC_PREVIEW": (
+        "low",
+        "The statement calls {calls}, whose effect a rollback does not undo, so a preview does not run it.",
+        "The preview checked the catalog only; the database has not tried the statement yet.",
+    ),
     "TYPE_CHANGE_REWRITE": (
         "medium",
         "Changing the type of column {name} may rewrite the whole table under an "

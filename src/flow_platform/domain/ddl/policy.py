@@ -49,6 +49,10 @@ SAFE_FUNCTIONS = {
     "utc_timestamp",
 }
 
+# Of SAFE_FUNCTIONS, those whose effect outlives a rollback: nextval() advances its
+# sequence even when the transaction that called it rolls back.
+SIDE_EFFECT_FUNCTIONS = {"nextval"}
+
 _ENGINES = {"INNODB", "MYISAM", "ARIA", "MEMORY"}
 _REFUSED_TABLE_OPTIONS = {"CONNECTION", "FILE_NAME", "TABLE_TYPE", "DATA_DIRECTORY", "INDEX_DIRECTORY"}
 
@@ -183,11 +187,24 @@ def _refusal(tree: exp.Expression, dialect: Dialect) -> str | None:
         return f"COMMENT ON is not supported on {dialect}"
     if isinstance(tree, exp.Create) and kind == "TABLE" and tree.expression is not None:
         return "CREATE TABLE ... AS SELECT copies data; create the table, then load it"
+    if isinstance(tree.this, exp.Index) and _misread_qualified_index(tree.this):
+        return "a qualified index name is not allowed; an index lives with its table"
+    if tree.find(exp.VirtualProperty, exp.ModuleProperty) is not None:
+        # sqlglot reads CREATE VIRTUAL TABLE as a CREATE TABLE with two properties, so
+        # the kind alone let it through; a module's code runs inside the platform.
+        return "virtual tables (CREATE VIRTUAL TABLE ... USING module) are not allowed"
     if tree.find(exp.TableSpaceProperty) is not None or any(
         a.args.get("tablespace") for a in tree.find_all(exp.AlterSet)
     ):
         return _REFUSED_KINDS["TABLESPACE"]
     return _table_option_refusal(tree) or _function_refusal(tree)
+
+
+def _misread_qualified_index(index: exp.Index) -> bool:
+    # sqlglot reads "CREATE INDEX other.i ON t (a)" as an index "other" on a table "i"
+    # with a call t(a): the tell-tale is that call where the column list should be.
+    params = index.args.get("params")
+    return params is not None and params.args.get("on") is not None
 
 
 def _table_option_refusal(tree: exp.Expression) -> str | None:

@@ -15,6 +15,7 @@ from psycopg import errors, sql
 
 from .analysis import Analysis, TableRef
 from .findings import Finding, finding
+from .scope import DEFAULT_PG_SCHEMA
 from .target import ExecutionResult, PreviewResult, Stopwatch, Target, Timeouts, seconds
 
 _LOCKS = """
@@ -62,12 +63,14 @@ def test_connection(target: Target, timeouts: Timeouts) -> tuple[bool, str]:
 
 def preview(target: Target, analysis: Analysis, timeouts: Timeouts) -> PreviewResult:
     watch = Stopwatch()
-    if not analysis.transactional:
-        # CONCURRENTLY cannot run in a transaction, so it cannot be rolled back.
+    if not analysis.transactional or analysis.side_effects:
+        # CONCURRENTLY cannot run in a transaction, and nextval() advances its sequence
+        # even when rolled back: running either would change the database.
         result = PreviewResult(mode="static")
         try:
             with connect(target, timeouts, autocommit=True) as conn:
-                _prepare_session(conn, timeouts, local=False)
+                _prepare_session(conn, timeouts, schema=_schema(target), local=False)
+                result.findings += _existence_findings(conn, analysis)
                 result.findings += _catalog_findings(conn, analysis)
         except psycopg.Error as err:
             result.error = _one_line(err)
@@ -78,7 +81,7 @@ def preview(target: Target, analysis: Analysis, timeouts: Timeouts) -> PreviewRe
     try:
         with connect(target, timeouts, autocommit=False) as conn:
             try:
-                _prepare_session(conn, timeouts, local=True)
+                _prepare_session(conn, timeouts, schema=_schema(target), local=True)
                 result.findings += _catalog_findings(conn, analysis)
                 run_statement(conn, analysis.sql)
                 result.locks = [_lock_row(r) for r in conn.execute(_LOCKS).fetchall()]
@@ -105,7 +108,7 @@ def execute(target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key:
             )
             conn.execute("SELECT pg_advisory_lock(%s)", (key,))
             try:
-                _prepare_session(conn, timeouts, local=False)
+                _prepare_session(conn, timeouts, schema=_schema(target), local=False)
                 if analysis.transactional:
                     with conn.transaction():
                         run_statement(conn, analysis.sql)
@@ -123,16 +126,42 @@ def execute(target: Target, analysis: Analysis, timeouts: Timeouts, *, lock_key:
     return ExecutionResult(outcome="succeeded", duration_ms=watch.ms)
 
 
-def _prepare_session(conn: psycopg.Connection[Any], timeouts: Timeouts, *, local: bool) -> None:
+def _prepare_session(conn: psycopg.Connection[Any], timeouts: Timeouts, *, schema: str, local: bool) -> None:
     settings = (
         ("lock_timeout", f"{timeouts.lock_timeout_ms}ms"),
         ("statement_timeout", f"{timeouts.statement_timeout_ms}ms"),
         # The parser reads 'x\' as a complete string, as PostgreSQL does by default;
         # a server configured otherwise would end strings where the parser does not.
         ("standard_conforming_strings", "on"),
+        # Unqualified names resolve in, and new objects go to, the instance's schema
+        # only: not "$user", nor a search_path set on the role or the database.
+        ("search_path", sql.Identifier(schema).as_string(conn)),
     )
     for name, value in settings:
         conn.execute("SELECT set_config(%s, %s, %s)", (name, value, local))
+
+
+def _schema(target: Target) -> str:
+    return target.schema or DEFAULT_PG_SCHEMA
+
+
+def _existence_findings(conn: psycopg.Connection[Any], analysis: Analysis) -> list[Finding]:
+    """What a static preview can tell without running the statement: names taken or missing."""
+    found: list[Finding] = []
+    if analysis.tolerant:
+        return found
+    for kind, ref in analysis.creates:
+        if kind in {"table", "view", "sequence"} and _exists(conn, ref):
+            found.append(finding("OBJECT_EXISTS", type=kind.capitalize(), name=ref.display()))
+    for ref in analysis.requires:
+        if not _exists(conn, ref):
+            found.append(finding("OBJECT_MISSING", type="Table", name=ref.display()))
+    return found
+
+
+def _exists(conn: psycopg.Connection[Any], ref: TableRef) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (_identifier(ref).as_string(conn),)).fetchone()
+    return bool(row and row[0])
 
 
 def _catalog_findings(conn: psycopg.Connection[Any], analysis: Analysis) -> list[Finding]:

@@ -15,12 +15,16 @@ Outcome = Literal["succeeded", "failed"]
 
 @dataclass(frozen=True)
 class Target:
-    """Connection parameters of one connector instance (``path`` for SQLite only)."""
+    """Connection parameters of one connector instance (``path`` for SQLite only).
+
+    ``schema`` is the PostgreSQL schema the instance owns (``public`` when unset).
+    """
 
     dialect: Dialect
     host: str | None = None
     port: int | None = None
     database: str | None = None
+    schema: str | None = None
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     options: dict[str, Any] = field(default_factory=dict)

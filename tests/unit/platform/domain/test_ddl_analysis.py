@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from flow_platform.domain.ddl import analyze
+from flow_platform.domain.ddl import Scope, analyze
 
 
 def codes(sql: str, dialect: str = "postgres") -> list[str]:
@@ -98,7 +98,7 @@ def test_additive_statements_are_low_risk(sql: str, dialect: str) -> None:
 
 
 def test_not_null_without_default_is_left_to_the_executor() -> None:
-    result = analyze("ALTER TABLE app.t ADD COLUMN b int NOT NULL", "postgres")
+    result = analyze("ALTER TABLE app.t ADD COLUMN b int NOT NULL", "postgres", Scope(schema="app"))
     assert "NOT_NULL_WITHOUT_DEFAULT" not in codes("ALTER TABLE t ADD COLUMN b int NOT NULL")
     [check] = result.row_checks
     assert check.code == "NOT_NULL_WITHOUT_DEFAULT"
@@ -120,7 +120,8 @@ def test_mysql_ddl_is_never_transactional() -> None:
 
 
 def test_objects_of_a_multi_action_alter() -> None:
-    result = analyze("ALTER TABLE s.t ADD COLUMN b int, DROP COLUMN c, ALTER COLUMN d TYPE bigint", "postgres")
+    sql = "ALTER TABLE s.t ADD COLUMN b int, DROP COLUMN c, ALTER COLUMN d TYPE bigint"
+    result = analyze(sql, "postgres", Scope(schema="s"))
     assert result.kind == "ALTER TABLE"
     assert result.objects == [
         {"action": "alter", "type": "table", "name": "s.t"},

@@ -54,3 +54,13 @@ def test_unknown_fields_and_connectors_are_refused() -> None:
         make(connector="sqlite", instance_name="s", credentials={"token": "x"})
     with pytest.raises(ValidationError):
         make(connector="sqlite", instance_name="")
+
+
+def test_schema_is_a_postgres_setting() -> None:
+    server = {"host": "h", "database": "d", "user": "u", "schema": "app"}
+    made = make(connector="postgres", instance_name="pg", configuration=server)
+    assert made.configuration.model_dump(exclude_none=True, by_alias=True)["schema"] == "app"
+    with pytest.raises(ValidationError, match="schema is for postgres"):
+        make(connector="mysql", instance_name="m", configuration=server)
+    with pytest.raises(ValidationError, match="only set timeouts"):
+        make(connector="sqlite", instance_name="s", configuration={"schema": "app"})
