@@ -28,6 +28,8 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "port": ("FLOW_PORT", int),
     "secret_key": ("FLOW_SECRET_KEY", str),
     "log_level": ("FLOW_LOG_LEVEL", str),
+    "service_log_bytes": ("FLOW_SERVICE_LOG_BYTES", int),
+    "service_log_files": ("FLOW_SERVICE_LOG_FILES", int),
 }
 
 
@@ -47,6 +49,9 @@ class Settings:
     audience: str = "flow-platform-api"
     jwt_leeway_seconds: int = 30
     log_level: str = "info"
+    # Each hosted-service version's log: files of at most this size, this many kept.
+    service_log_bytes: int = 10 * 1024 * 1024
+    service_log_files: int = 3
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())

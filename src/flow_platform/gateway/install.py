@@ -17,6 +17,7 @@ from ..domain.roles import Role
 from ..domain.service_token_verifier import ServiceTokenVerifier
 from ..platform import Platform
 from ..runtime.bundle import Bundle
+from ..runtime.logs import LogPolicy
 from ..runtime.supervisor import Supervisor
 from ..store.tables import ApiKey, HostedService
 from .app import ASGIApp, Gateway, mount
@@ -44,6 +45,7 @@ class ServicesRuntime:
             settings.data_dir / "service-logs",
             credentials=self._runtime_credentials,
             max_age=RUNTIME_TOKEN_RENEW_SECONDS,
+            log_policy=LogPolicy(file_bytes=settings.service_log_bytes, files=settings.service_log_files),
         )
         self.routes = RouteTable(self._load, self.epoch)
         self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)
