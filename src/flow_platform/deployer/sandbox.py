@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..scratch import ScratchSpace, make_private_dir
 
 PROBE = Path(__file__).with_name("_probe.py")
 
@@ -49,9 +51,10 @@ Tracker = Callable[[subprocess.Popen[bytes] | None], None]
 class Spare:
     """A probe interpreter that has started and waits on stdin for its one job."""
 
-    def __init__(self) -> None:
-        self._workdir = tempfile.TemporaryDirectory(prefix="flow-probe-")
-        workdir = self._workdir.name
+    def __init__(self, scratch: ScratchSpace | None = None) -> None:
+        # In the platform's scratch space, so a crash leaves nothing the next start misses.
+        self._workdir = scratch.make("probe-") if scratch else make_private_dir("flow-probe-")
+        workdir = str(self._workdir)
         env = {"PATH": os.defpath, "HOME": workdir, "TMPDIR": workdir, "LC_ALL": "C.UTF-8"}
         self.proc = subprocess.Popen(
             [sys.executable, "-I", str(PROBE)],
@@ -70,7 +73,7 @@ class Spare:
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
-        self._workdir.cleanup()
+        shutil.rmtree(self._workdir, ignore_errors=True)
 
 
 class WarmProbes:
@@ -81,7 +84,8 @@ class WarmProbes:
     Every job still gets a fresh process of its own: a spare is used once, then discarded.
     """
 
-    def __init__(self, spares: int = 2) -> None:
+    def __init__(self, spares: int = 2, scratch: ScratchSpace | None = None) -> None:
+        self._scratch = scratch
         self._lock = threading.Lock()
         self._spares: list[Spare] = []
         self._size = spares
@@ -92,14 +96,14 @@ class WarmProbes:
             spare = self._spares.pop(0) if self._spares else None
         # Replace it off the caller's path: forking the platform process takes milliseconds.
         threading.Thread(target=self._refill, name="probe-refill", daemon=True).start()
-        return spare or Spare()
+        return spare or Spare(self._scratch)
 
     def _refill(self) -> None:
         while True:
             with self._lock:
                 if self._closed or len(self._spares) >= self._size:
                     return
-            spare = Spare()
+            spare = Spare(self._scratch)
             with self._lock:
                 if not self._closed and len(self._spares) < self._size:
                     self._spares.append(spare)

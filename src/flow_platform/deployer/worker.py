@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.deployments import IN_FLIGHT, lease, transition
+from ..scratch import ScratchSpace
 from ..store.base import utcnow
 from ..store.tables import Deployment, Ring
 from . import steps
@@ -46,7 +47,12 @@ class DeployerOptions:
 
 
 class Deployer:
-    def __init__(self, sessions: sessionmaker[Session], options: DeployerOptions | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        options: DeployerOptions | None = None,
+        scratch: ScratchSpace | None = None,
+    ) -> None:
         self.sessions = sessions
         self.options = options or DeployerOptions()
         self.worker_id = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
@@ -55,7 +61,7 @@ class Deployer:
         self._lock = threading.Lock()
         self._running: set[str] = set()
         self._probes: dict[str, subprocess.Popen[bytes]] = {}
-        self._warm = WarmProbes()
+        self._warm = WarmProbes(scratch=scratch)
         self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="deployer-job")
         self._thread = threading.Thread(target=self._loop, name="deployer", daemon=True)
         self.sweeps = 0  # full recovery sweeps completed: tests and metrics read it
@@ -376,7 +382,7 @@ def _process_exists(pid: int) -> bool:
 
 def start_deployer(platform: Any, options: DeployerOptions | None = None) -> Deployer:
     """Start the deployer of a platform process; it stops with the platform."""
-    deployer = Deployer(platform.sessions, options)
+    deployer = Deployer(platform.sessions, options, scratch=platform.scratch)
     deployer.start()
     platform.on_shutdown.append(deployer.stop)
     return deployer

@@ -46,6 +46,7 @@ class ServicesRuntime:
             credentials=self._runtime_credentials,
             max_age=RUNTIME_TOKEN_RENEW_SECONDS,
             log_policy=LogPolicy(file_bytes=settings.service_log_bytes, files=settings.service_log_files),
+            scratch=platform.scratch,
         )
         self.routes = RouteTable(self._load, self.epoch)
         self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)

@@ -26,7 +26,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -40,6 +39,7 @@ from flow_platform.runtime.upstream import (
     WorkerTimeout,
     WorkerUnavailable,
 )
+from flow_platform.scratch import ScratchSpace, make_private_dir
 
 logger = logging.getLogger("flow_platform.runtime")
 
@@ -264,6 +264,7 @@ class Supervisor:
         credentials: Callable[[Bundle], Awaitable[dict[str, str]]] | None = None,
         max_age: float | None = None,
         log_policy: LogPolicy | None = None,
+        scratch: ScratchSpace | None = None,
     ) -> None:
         """`credentials` gives each worker start fresh environment entries (its token);
         `max_age` replaces a worker that old on its next call, before they expire."""
@@ -275,6 +276,7 @@ class Supervisor:
         self.python = python
         self.extra_env = dict(env or {})
         self.ready_timeout = ready_timeout
+        self.scratch = scratch
         self._run_dir: Path | None = None
         self.workers: dict[VersionKey, WorkerProcess] = {}
         self._retired: set[WorkerProcess] = set()
@@ -289,7 +291,7 @@ class Supervisor:
         # Unix socket paths are limited to ~100 bytes, so sockets live in a short temp dir,
         # made on the first start so that an app that never runs a worker leaves none.
         if self._run_dir is None:
-            self._run_dir = Path(tempfile.mkdtemp(prefix="flow-rt-"))
+            self._run_dir = self.scratch.make("rt-") if self.scratch else make_private_dir("flow-rt-")
         return self._run_dir
 
     def log_path(self, service_id: str, version: int) -> Path:

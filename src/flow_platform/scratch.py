@@ -1,0 +1,147 @@
+"""Temporary folders of one platform process: made in one place, removed at stop, swept after a crash.
+
+Workers and deploy probes get their folders from `ScratchSpace.make`, inside a folder of
+this process, `<root>/p<pid>-<random>/`, beside which `<root>/p<pid>-<random>.lock` is
+held with `flock` for the life of the process. The kernel drops the lock when the process
+dies, however it dies (`kill -9` included), so a sweep that can take a lock knows that
+its owner is gone and removes its folder; the folders of live platform processes that
+share the data dir stay untouched. Process ids alone would not do: they are reused, and
+in a container the platform is pid 1 after every restart.
+
+`<root>` is the data dir's `run/` folder, unless that path is too long for the Unix
+sockets the workers listen on inside their folders (about 100 bytes in all); then it is
+`<temp dir>/flow-run-<uid>-<hash of the data dir>/`, still one root per data dir.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import secrets
+import shutil
+import stat
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+log = logging.getLogger("flow_platform.scratch")
+
+# A worker's socket is <root>/p<pid>-<8 hex>/rt-<8>/w<n>/w.sock: keep 40-odd bytes for that.
+MAX_ROOT_LENGTH = 56
+# A claim is `.new` only between two system calls; older ones are the leftovers of a crash.
+_STALE_CLAIM_SECONDS = 60.0
+
+
+def make_private_dir(prefix: str, parent: Path | None = None) -> Path:
+    """The one place a worker's or a probe's temporary folder is created (mode 0700)."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+
+
+def scratch_root(data_dir: Path) -> Path:
+    run = Path(data_dir).absolute() / "run"
+    if len(str(run)) <= MAX_ROOT_LENGTH:
+        return run
+    digest = hashlib.sha256(str(run).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"flow-run-{os.geteuid()}-{digest}"
+
+
+class ScratchSpace:
+    """This process's folder under the data dir's scratch root, claimed on first use."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = scratch_root(data_dir)
+        self._lock = threading.Lock()
+        self._path: Path | None = None
+        self._lock_fd: int | None = None
+        self._private_root = False  # a root of this process alone: removed with its folder
+
+    @property
+    def path(self) -> Path:
+        with self._lock:
+            if self._path is None:
+                self._path = self._claim()
+            return self._path
+
+    def make(self, prefix: str) -> Path:
+        """A new private folder inside this process's folder."""
+        return make_private_dir(prefix, self.path)
+
+    def _claim(self) -> Path:
+        root = self._ensure_root()
+        name = f"p{os.getpid()}-{secrets.token_hex(4)}"
+        claim = root / f"{name}.new"
+        fd = os.open(claim, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        # Renamed only once locked, so a sweep never finds this process's lock free.
+        os.rename(claim, root / f"{name}.lock")
+        self._lock_fd = fd
+        folder = root / name
+        folder.mkdir(mode=0o700)
+        return folder
+
+    def _ensure_root(self) -> Path:
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(self.root)
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o077:
+            return self.root
+        # Not ours alone (say, made in the shared temp dir by another user): use a fresh
+        # private root, which no sweep shares.
+        log.warning("scratch root %s is not a private folder of this user; using a new one", self.root)
+        self.root = make_private_dir("flow-run-")
+        self._private_root = True
+        return self.root
+
+    def sweep(self) -> list[Path]:
+        """Remove the folders of platform processes that are gone; returns what was removed."""
+        if not self.root.is_dir():
+            return []
+        removed = []
+        for entry in self.root.iterdir():
+            if entry.suffix == ".lock" and _owner_gone(entry):
+                folder = entry.with_suffix("")
+                shutil.rmtree(folder, ignore_errors=True)
+                entry.unlink(missing_ok=True)
+                removed.append(folder)
+            elif entry.suffix == ".new":
+                with contextlib.suppress(FileNotFoundError):
+                    if time.time() - entry.stat().st_mtime > _STALE_CLAIM_SECONDS:
+                        entry.unlink()
+            elif entry.is_dir() and not entry.with_suffix(".lock").exists() and entry != self._path:
+                # A folder whose lock is gone (a sweep stopped half-way): no one owns it.
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+        if removed:
+            log.info("removed %d temporary folder(s) left by stopped platform processes", len(removed))
+        return removed
+
+    def close(self) -> None:
+        """Remove this process's folder (after its workers and probes have stopped)."""
+        with self._lock:
+            path, fd = self._path, self._lock_fd
+            self._path = self._lock_fd = None
+        if path is None:
+            return
+        shutil.rmtree(path, ignore_errors=True)
+        path.with_suffix(".lock").unlink(missing_ok=True)
+        if fd is not None:
+            os.close(fd)
+        if self._private_root:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _owner_gone(lock: Path) -> bool:
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
