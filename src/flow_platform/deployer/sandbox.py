@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..scratch import ScratchSpace, make_private_dir
+from .capture import communicate
 
 PROBE = Path(__file__).with_name("_probe.py")
 
@@ -151,7 +152,8 @@ def run_probe(
     timer = threading.Timer(limits.wall_seconds, _kill_group, (proc,))
     timer.start()
     try:
-        out, err = proc.communicate(json.dumps(job).encode())
+        # Bounded: a code block printing without end costs the platform no memory.
+        out, err = communicate(proc, json.dumps(job).encode(), stdout_limit=1024**2, stderr_tail=8192)
     finally:
         timer.cancel()
         if track is not None:
