@@ -30,8 +30,9 @@ from pathlib import Path
 
 log = logging.getLogger("flow_platform.scratch")
 
-# A worker's socket is <root>/p<pid>-<8 hex>/rt-<8>/w<n>/w.sock: keep 40-odd bytes for that.
-MAX_ROOT_LENGTH = 56
+# A worker's socket is <root>/p<pid>-<6 hex>/r<8>/w<n>/w.sock, and a socket path holds
+# 107 bytes at most: keep about 40 of them for what follows the root.
+MAX_ROOT_LENGTH = 64
 # A claim is `.new` only between two system calls; older ones are the leftovers of a crash.
 _STALE_CLAIM_SECONDS = 60.0
 
@@ -45,8 +46,9 @@ def scratch_root(data_dir: Path) -> Path:
     run = Path(data_dir).absolute() / "run"
     if len(str(run)) <= MAX_ROOT_LENGTH:
         return run
-    digest = hashlib.sha256(str(run).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"flow-run-{os.geteuid()}-{digest}"
+    name = f"flow-{os.geteuid()}-{hashlib.sha256(str(run).encode()).hexdigest()[:12]}"
+    short = Path(tempfile.gettempdir()) / name
+    return short if len(str(short)) <= MAX_ROOT_LENGTH else Path("/tmp") / name
 
 
 class ScratchSpace:
@@ -71,10 +73,17 @@ class ScratchSpace:
         return make_private_dir(prefix, self.path)
 
     def _claim(self) -> Path:
-        root = self._ensure_root()
-        name = f"p{os.getpid()}-{secrets.token_hex(4)}"
-        claim = root / f"{name}.new"
-        fd = os.open(claim, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        for attempt in range(3):
+            root = self._ensure_root()
+            name = f"p{os.getpid()}-{secrets.token_hex(3)}"
+            claim = root / f"{name}.new"
+            try:
+                fd = os.open(claim, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                break
+            except (FileNotFoundError, FileExistsError):
+                # The root was just removed by a process that stopped, or the name is taken.
+                if attempt == 2:
+                    raise
         fcntl.flock(fd, fcntl.LOCK_EX)
         # Renamed only once locked, so a sweep never finds this process's lock free.
         os.rename(claim, root / f"{name}.lock")
@@ -131,6 +140,9 @@ class ScratchSpace:
             os.close(fd)
         if self._private_root:
             shutil.rmtree(self.root, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):  # only when no other process uses it
+                self.root.rmdir()
 
 
 def _owner_gone(lock: Path) -> bool:

@@ -291,7 +291,7 @@ class Supervisor:
         # Unix socket paths are limited to ~100 bytes, so sockets live in a short temp dir,
         # made on the first start so that an app that never runs a worker leaves none.
         if self._run_dir is None:
-            self._run_dir = self.scratch.make("rt-") if self.scratch else make_private_dir("flow-rt-")
+            self._run_dir = self.scratch.make("r") if self.scratch else make_private_dir("flow-rt-")
         return self._run_dir
 
     def log_path(self, service_id: str, version: int) -> Path:
