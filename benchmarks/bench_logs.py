@@ -2,6 +2,9 @@
 
     python3 dev.py bench logs      (or: python benchmarks/bench_logs.py --megabytes 300)
 
+To measure the code before the log cap, run the same script with PYTHONPATH pointing at
+that checkout's src/ and `--tail-rounds 1` (each tail then reads the whole log).
+
 Starts a real `flow-platform serve` (embedded SQLite, the default log cap of 3 files of
 10 MiB) and publishes a service whose handler prints `--megabytes` of 1,000-byte lines,
 then one line of 100 KB (cut) and five end lines. It reports, all from the same run:
@@ -75,6 +78,7 @@ def p99_ms(samples: list[float]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--megabytes", type=int, default=300)
+    parser.add_argument("--tail-rounds", type=int, default=10, help="rounds of 10 tail calls per side")
     args = parser.parse_args()
     with running_platform() as platform:
         assert platform.proc is not None
@@ -124,7 +128,7 @@ def main() -> int:
             def tail_of(service_id: str):  # type: ignore[no-untyped-def]
                 def side() -> list[float]:
                     samples = []
-                    for _ in range(20):
+                    for _ in range(10):
                         start = time.perf_counter()
                         client.hosted_services.logs(service_id, version=1, tail=5)
                         samples.append(time.perf_counter() - start)
@@ -132,7 +136,7 @@ def main() -> int:
 
                 return side
 
-            full, tiny = alternate(10, tail_of(flood_id), tail_of(small_id))
+            full, tiny = alternate(args.tail_rounds, tail_of(flood_id), tail_of(small_id))
         files = [(f.name, f.stat().st_size) for f in sorted((platform.data_dir / "service-logs" / flood_id).iterdir())]
 
     print(f"\n## Service logs under a flood: {args.megabytes} MB printed in {flood_seconds:.1f} s")
