@@ -8,9 +8,12 @@ its owner is gone and removes its folder; the folders of live platform processes
 share the data dir stay untouched. Process ids alone would not do: they are reused, and
 in a container the platform is pid 1 after every restart.
 
-`<root>` is the data dir's `run/` folder, unless that path is too long for the Unix
-sockets the workers listen on inside their folders (about 100 bytes in all); then it is
-`<temp dir>/flow-run-<uid>-<hash of the data dir>/`, still one root per data dir.
+`<root>` is `<temp dir>/flow-<uid>-<hash of the data dir>/`: one root per data dir, so a
+sweep only meets folders of platforms on the same data dir. Not inside the data dir
+itself: that stays 0700 and out of the workers' reach (they may run under uids of their
+own, which must pass through every folder above their own), and its path may be too long
+for the Unix sockets that workers listen on inside their folders (107 bytes at most).
+Folders above a worker's or probe's own are 0711: passable, not listable.
 """
 
 from __future__ import annotations
@@ -43,12 +46,16 @@ def make_private_dir(prefix: str, parent: Path | None = None) -> Path:
 
 
 def scratch_root(data_dir: Path) -> Path:
-    run = Path(data_dir).absolute() / "run"
-    if len(str(run)) <= MAX_ROOT_LENGTH:
-        return run
-    name = f"flow-{os.geteuid()}-{hashlib.sha256(str(run).encode()).hexdigest()[:12]}"
-    short = Path(tempfile.gettempdir()) / name
-    return short if len(str(short)) <= MAX_ROOT_LENGTH else Path("/tmp") / name
+    digest = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:12]
+    name = f"flow-{os.geteuid()}-{digest}"
+    root = Path(tempfile.gettempdir()) / name
+    return root if len(str(root)) <= MAX_ROOT_LENGTH else Path("/tmp") / name
+
+
+def _passable_dir(path: Path) -> None:
+    """mkdir 0711 whatever the umask: others may pass through, not list or write."""
+    path.mkdir(mode=0o700)
+    path.chmod(0o711)
 
 
 class ScratchSpace:
@@ -89,18 +96,20 @@ class ScratchSpace:
         os.rename(claim, root / f"{name}.lock")
         self._lock_fd = fd
         folder = root / name
-        folder.mkdir(mode=0o700)
+        _passable_dir(folder)
         return folder
 
     def _ensure_root(self) -> Path:
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            _passable_dir(self.root)
         info = os.lstat(self.root)
-        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o077:
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o066:
             return self.root
         # Not ours alone (say, made in the shared temp dir by another user): use a fresh
         # private root, which no sweep shares.
         log.warning("scratch root %s is not a private folder of this user; using a new one", self.root)
         self.root = make_private_dir("flow-run-")
+        self.root.chmod(0o711)
         self._private_root = True
         return self.root
 

@@ -48,7 +48,7 @@ class SmallLogPlatform(RunningPlatform):
 
 @pytest.fixture
 def own_platform(backend: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningPlatform]:
-    # A data dir path too long for sockets puts the scratch root under TMPDIR: keep that here.
+    # The scratch root goes under TMPDIR when that path is short enough: keep it here then.
     (tmp_path / "tmp").mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     running = SmallLogPlatform(tmp_path / "platform", backend, "postgres" if backend else "sqlite")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -12,14 +13,23 @@ from pathlib import Path
 from flow_platform.scratch import MAX_ROOT_LENGTH, ScratchSpace, scratch_root
 
 
-def test_root_is_the_data_dirs_run_folder_when_short_enough(tmp_path):
-    short = Path("/srv/flow")
-    assert scratch_root(short) == short / "run"
-    long = tmp_path / ("d" * MAX_ROOT_LENGTH)
-    root = scratch_root(long)
-    assert len(str(root)) <= MAX_ROOT_LENGTH
-    assert root == scratch_root(long)  # one root per data dir, whichever process asks
-    assert root != scratch_root(tmp_path / ("e" * MAX_ROOT_LENGTH))
+def test_one_short_root_per_data_dir_outside_it(tmp_path, monkeypatch):
+    data_dir = tmp_path / "data"
+    root = scratch_root(data_dir)
+    assert len(str(root)) <= MAX_ROOT_LENGTH and data_dir not in root.parents
+    assert root == scratch_root(data_dir)  # whichever process asks
+    assert root != scratch_root(tmp_path / "other")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / ("t" * MAX_ROOT_LENGTH)))
+    assert scratch_root(data_dir).parent == Path("/tmp")  # a temp dir too long for sockets
+
+
+def test_folders_above_a_workers_own_can_be_passed_but_not_listed(tmp_path):
+    scratch = ScratchSpace(tmp_path)
+    made = scratch.make("w-")
+    assert scratch.root.stat().st_mode & 0o777 == 0o711
+    assert scratch.path.stat().st_mode & 0o777 == 0o711
+    assert made.stat().st_mode & 0o777 == 0o700
+    scratch.close()
 
 
 def test_folders_are_made_inside_the_process_folder_and_removed_at_close(tmp_path):
