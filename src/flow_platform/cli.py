@@ -118,7 +118,13 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
 
     from .app import create_app
 
-    settings = _settings(data_dir, database_url, host=host, port=port, log_level=log_level)
+    from .runtime.logs import LogPolicy
+
+    try:
+        settings = _settings(data_dir, database_url, host=host, port=port, log_level=log_level)
+        LogPolicy(file_bytes=settings.service_log_bytes, files=settings.service_log_files)
+    except ValueError as exc:
+        _fail(f"invalid setting: {exc}")
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Bind first, so port 0 works and the printed URL is the real one, with no race.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -59,9 +59,13 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         """Explicit values win; unset ones come from ``FLOW_*`` variables, then defaults."""
-        values: dict[str, object] = {
-            field_name: parse(os.environ[var]) for field_name, (var, parse) in _ENV.items() if os.environ.get(var)
-        }
+        values: dict[str, object] = {}
+        for field_name, (var, parse) in _ENV.items():
+            if os.environ.get(var):
+                try:
+                    values[field_name] = parse(os.environ[var])
+                except ValueError:
+                    raise ValueError(f"{var}={os.environ[var]!r} is not a valid value") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

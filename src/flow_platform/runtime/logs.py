@@ -37,9 +37,9 @@ class LogPolicy:
 
     def __post_init__(self) -> None:
         if self.file_bytes < MIN_FILE_BYTES:
-            raise ValueError(f"a service log file must allow at least {MIN_FILE_BYTES} bytes")
+            raise ValueError(f"a service log file must allow at least {MIN_FILE_BYTES} bytes (FLOW_SERVICE_LOG_BYTES)")
         if self.files < 1:
-            raise ValueError("a service log needs at least one file")
+            raise ValueError("a service log needs at least one file (FLOW_SERVICE_LOG_FILES)")
         if not 80 <= self.line_bytes <= READ_BLOCK:
             raise ValueError(f"a service log line must allow between 80 and {READ_BLOCK} bytes")
 
