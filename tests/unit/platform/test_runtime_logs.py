@@ -198,3 +198,26 @@ def test_a_pending_note_is_flushed_when_output_stays_open(tmp_path):
     pump.join(5)
     log.close()
     assert log.path.read_text().count("worker exited") == 1
+
+
+# -- settings -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FLOW_SERVICE_LOG_BYTES", "5", "at least 1048576 bytes (FLOW_SERVICE_LOG_BYTES)"),
+        ("FLOW_SERVICE_LOG_BYTES", "lots", "FLOW_SERVICE_LOG_BYTES='lots' is not a valid value"),
+        ("FLOW_SERVICE_LOG_FILES", "0", "at least one file (FLOW_SERVICE_LOG_FILES)"),
+    ],
+)
+def test_serve_answers_bad_log_settings_with_one_line(tmp_path, monkeypatch, variable, value, message):
+    from click.testing import CliRunner
+
+    from flow_platform.cli import main
+
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: invalid setting: ") and message in line
