@@ -33,7 +33,7 @@ MIN_FILE_BYTES = 1024 * 1024  # keeps every write (a block plus a partial line) 
 class LogPolicy:
     file_bytes: int = 10 * 1024 * 1024  # each file stays below this
     files: int = 3  # the current file and its backups: at most files * file_bytes on disk
-    line_bytes: int = 16 * 1024  # longer lines keep this much, then CUT_MARKER
+    line_bytes: int = 16 * 1024  # longer lines keep this much, then `cut_marker`
 
     def __post_init__(self) -> None:
         if self.file_bytes < MIN_FILE_BYTES:
