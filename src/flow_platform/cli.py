@@ -123,7 +123,13 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
 
     from .app import create_app
 
-    settings = _settings(data_dir, database_url, host=host, port=port, log_level=log_level)
+    from .runtime.logs import LogPolicy
+
+    try:
+        settings = _settings(data_dir, database_url, host=host, port=port, log_level=log_level)
+        LogPolicy(file_bytes=settings.service_log_bytes, files=settings.service_log_files)
+    except ValueError as exc:
+        _fail(f"invalid setting: {exc}")
     # Open, upgrade and check the store before serving (or logging) anything, so that a
     # bad URL or a wrong secret is one line rather than a failed start.
     with _platform_session(settings):

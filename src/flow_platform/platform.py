@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .scratch import ScratchSpace
 from .settings import Settings
 from .store.db import make_engine, make_read_sessionmaker, make_sessionmaker
 
@@ -22,15 +23,20 @@ class Platform:
     read_sessions: sessionmaker[Session]
     # Background services (deployer, runtime supervisor, ...) register their stop hooks here.
     on_shutdown: list[Callable[[], object]] = field(default_factory=list)
+    # Temporary folders of workers and deploy probes; removed at close, swept at open.
+    scratch: ScratchSpace | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:
         engine = make_engine(settings)
+        scratch = ScratchSpace(settings.data_dir)
+        scratch.sweep()  # what platform processes killed before they could clean up left
         return cls(
             settings=settings,
             engine=engine,
             sessions=make_sessionmaker(engine),
             read_sessions=make_read_sessionmaker(engine),
+            scratch=scratch,
         )
 
     def close(self) -> None:
@@ -38,3 +44,5 @@ class Platform:
             hook()
         self.on_shutdown.clear()
         self.engine.dispose()
+        if self.scratch is not None:  # last: the workers and probes using it have stopped
+            self.scratch.close()

@@ -28,6 +28,8 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "port": ("FLOW_PORT", int),
     "secret_key": ("FLOW_SECRET_KEY", str),
     "log_level": ("FLOW_LOG_LEVEL", str),
+    "service_log_bytes": ("FLOW_SERVICE_LOG_BYTES", int),
+    "service_log_files": ("FLOW_SERVICE_LOG_FILES", int),
 }
 
 
@@ -47,6 +49,9 @@ class Settings:
     audience: str = "flow-platform-api"
     jwt_leeway_seconds: int = 30
     log_level: str = "info"
+    # Each hosted-service version's log: files of at most this size, this many kept.
+    service_log_bytes: int = 10 * 1024 * 1024
+    service_log_files: int = 3
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
@@ -54,9 +59,13 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         """Explicit values win; unset ones come from ``FLOW_*`` variables, then defaults."""
-        values: dict[str, object] = {
-            field_name: parse(os.environ[var]) for field_name, (var, parse) in _ENV.items() if os.environ.get(var)
-        }
+        values: dict[str, object] = {}
+        for field_name, (var, parse) in _ENV.items():
+            if os.environ.get(var):
+                try:
+                    values[field_name] = parse(os.environ[var])
+                except ValueError:
+                    raise ValueError(f"{var}={os.environ[var]!r} is not a valid value") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

@@ -9,7 +9,7 @@ import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import anyio.from_thread
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import func, select
 
 from ..domain import services
@@ -40,6 +40,7 @@ def get_runtime(request: Request) -> ServicesRuntime:
 
 
 RuntimeDep = Annotated["ServicesRuntime", Depends(get_runtime)]
+MAX_TAIL_LINES = 100_000
 
 
 def _public(session: SessionDep, row: HostedService) -> ServicePublic:
@@ -110,9 +111,11 @@ def read_logs(
     session: SessionDep,
     runtime: RuntimeDep,
     version: int | None = None,
-    tail: int | None = None,
+    tail: Annotated[int | None, Query(ge=0, le=MAX_TAIL_LINES)] = None,
 ) -> ServiceLogs:
-    """Stdout, stderr and platform notes of one version's workers (default: the latest)."""
+    """Stdout, stderr and platform notes of one version's workers (default: the latest).
+
+    The log is capped (docs/hosted-services.md); `tail` reads only the end of it."""
     row = _service(session, scope.workspace_id, service_id)
     versions = services.read_versions(session, row)
     if version is None:

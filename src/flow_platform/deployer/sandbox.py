@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..scratch import ScratchSpace, make_private_dir
+from .capture import communicate
 
 PROBE = Path(__file__).with_name("_probe.py")
 
@@ -49,9 +52,10 @@ Tracker = Callable[[subprocess.Popen[bytes] | None], None]
 class Spare:
     """A probe interpreter that has started and waits on stdin for its one job."""
 
-    def __init__(self) -> None:
-        self._workdir = tempfile.TemporaryDirectory(prefix="flow-probe-")
-        workdir = self._workdir.name
+    def __init__(self, scratch: ScratchSpace | None = None) -> None:
+        # In the platform's scratch space, so a crash leaves nothing the next start misses.
+        self._workdir = scratch.make("probe-") if scratch else make_private_dir("flow-probe-")
+        workdir = str(self._workdir)
         env = {"PATH": os.defpath, "HOME": workdir, "TMPDIR": workdir, "LC_ALL": "C.UTF-8"}
         self.proc = subprocess.Popen(
             [sys.executable, "-I", str(PROBE)],
@@ -70,7 +74,7 @@ class Spare:
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
-        self._workdir.cleanup()
+        shutil.rmtree(self._workdir, ignore_errors=True)
 
 
 class WarmProbes:
@@ -81,7 +85,8 @@ class WarmProbes:
     Every job still gets a fresh process of its own: a spare is used once, then discarded.
     """
 
-    def __init__(self, spares: int = 2) -> None:
+    def __init__(self, spares: int = 2, scratch: ScratchSpace | None = None) -> None:
+        self._scratch = scratch
         self._lock = threading.Lock()
         self._spares: list[Spare] = []
         self._size = spares
@@ -92,14 +97,14 @@ class WarmProbes:
             spare = self._spares.pop(0) if self._spares else None
         # Replace it off the caller's path: forking the platform process takes milliseconds.
         threading.Thread(target=self._refill, name="probe-refill", daemon=True).start()
-        return spare or Spare()
+        return spare or Spare(self._scratch)
 
     def _refill(self) -> None:
         while True:
             with self._lock:
                 if self._closed or len(self._spares) >= self._size:
                     return
-            spare = Spare()
+            spare = Spare(self._scratch)
             with self._lock:
                 if not self._closed and len(self._spares) < self._size:
                     self._spares.append(spare)
@@ -147,7 +152,8 @@ def run_probe(
     timer = threading.Timer(limits.wall_seconds, _kill_group, (proc,))
     timer.start()
     try:
-        out, err = proc.communicate(json.dumps(job).encode())
+        # Bounded: a code block printing without end costs the platform no memory.
+        out, err = communicate(proc, json.dumps(job).encode(), stdout_limit=1024**2, stderr_tail=8192)
     finally:
         timer.cancel()
         if track is not None:

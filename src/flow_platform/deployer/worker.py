@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.deployments import IN_FLIGHT, lease, transition
+from ..scratch import ScratchSpace
 from ..store.base import utcnow
 from ..store.conflicts import retry_conflicts
 from ..store.tables import Deployment, Ring
@@ -53,6 +54,7 @@ class Deployer:
         options: DeployerOptions | None = None,
         *,
         read_sessions: sessionmaker[Session] | None = None,
+        scratch: ScratchSpace | None = None,
     ) -> None:
         self.sessions = sessions  # every transaction that writes (store/db.py)
         # Scans and step inputs only read: on SQLite they need not queue behind writers.
@@ -64,7 +66,7 @@ class Deployer:
         self._lock = threading.Lock()
         self._running: set[str] = set()
         self._probes: dict[str, subprocess.Popen[bytes]] = {}
-        self._warm = WarmProbes()
+        self._warm = WarmProbes(scratch=scratch)
         self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="deployer-job")
         self._thread = threading.Thread(target=self._loop, name="deployer", daemon=True)
         self.sweeps = 0  # full recovery sweeps completed: tests and metrics read it
@@ -390,7 +392,7 @@ def _process_exists(pid: int) -> bool:
 
 def start_deployer(platform: Any, options: DeployerOptions | None = None) -> Deployer:
     """Start the deployer of a platform process; it stops with the platform."""
-    deployer = Deployer(platform.sessions, options, read_sessions=platform.read_sessions)
+    deployer = Deployer(platform.sessions, options, read_sessions=platform.read_sessions, scratch=platform.scratch)
     deployer.start()
     platform.on_shutdown.append(deployer.stop)
     return deployer

@@ -19,6 +19,7 @@ from ..domain.roles import Role
 from ..domain.service_token_verifier import ServiceTokenVerifier
 from ..platform import Platform
 from ..runtime.bundle import Bundle
+from ..runtime.logs import LogPolicy
 from ..runtime.supervisor import Supervisor
 from ..store.db import read_only_engine
 from ..store.tables import ApiKey, HostedService
@@ -49,6 +50,8 @@ class ServicesRuntime:
             settings.data_dir / "service-logs",
             credentials=self._runtime_credentials,
             max_age=RUNTIME_TOKEN_RENEW_SECONDS,
+            log_policy=LogPolicy(file_bytes=settings.service_log_bytes, files=settings.service_log_files),
+            scratch=platform.scratch,
         )
         self.routes = RouteTable(self._load, self.epoch)
         self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)

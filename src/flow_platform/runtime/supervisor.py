@@ -26,19 +26,20 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from flow_platform.runtime.bundle import Bundle
+from flow_platform.runtime.logs import LogPolicy, OutputPump, VersionLog, log_files, read_all, read_tail
 from flow_platform.runtime.upstream import (
     UpstreamConnection,
     WorkerCrashed,
     WorkerTimeout,
     WorkerUnavailable,
 )
+from flow_platform.scratch import ScratchSpace, make_private_dir
 
 logger = logging.getLogger("flow_platform.runtime")
 
@@ -55,12 +56,14 @@ _INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "
 class WorkerProcess:
     """One running worker: its process, socket and idle connections."""
 
-    def __init__(self, bundle: Bundle, workdir: Path, socket_path: str, log_path: Path) -> None:
+    def __init__(self, bundle: Bundle, workdir: Path, socket_path: str, log: VersionLog) -> None:
         self.bundle = bundle
         self.key: VersionKey = (bundle.service_id, bundle.version)
         self.workdir = workdir
         self.socket_path = socket_path
-        self.log_path = log_path
+        self.log = log
+        self.log_path = log.path
+        self.output: OutputPump | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.idle: list[UpstreamConnection] = []
         self.active = 0
@@ -82,7 +85,6 @@ class WorkerProcess:
     async def start(self, python: str, env: dict[str, str], ready_timeout: float) -> None:
         loop = asyncio.get_running_loop()
         self.workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         ready_r, ready_w = os.pipe()
         parent_r, self._parent_w = os.pipe()
         # The bundle (code and all) goes over the child's stdin, never to disk, where
@@ -102,22 +104,27 @@ class WorkerProcess:
         ]
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)
-        with open(self.log_path, "ab") as log:
-            log.write(
-                f"--- worker starting at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}"
-                f" for v{self.bundle.version}\n".encode()
-            )
-            log.flush()
+        self.log.note(f"worker starting for v{self.bundle.version}")
+        # Its output reaches the log only through a pipe the platform reads (runtime/logs.py):
+        # the handler never holds the log file, so it cannot write past the cap.
+        output_r, output_w = os.pipe()
+        try:
             self.proc = subprocess.Popen(
                 args,
                 stdin=subprocess.PIPE,
-                stdout=log,
-                stderr=log,
+                stdout=output_w,
+                stderr=output_w,
                 cwd=self.workdir,
                 env=env,
                 pass_fds=(ready_w, parent_r),
                 start_new_session=True,
             )
+        except BaseException:
+            os.close(output_r)
+            raise
+        finally:
+            os.close(output_w)
+        output = self.output = OutputPump(output_r, self.log, name=f"log-{self.key[0][:8]}-v{self.key[1]}")
         os.close(ready_w)
         os.close(parent_r)
         payload = self.conn_key + b"\n" + self.bundle.dumps().encode()
@@ -143,6 +150,8 @@ class WorkerProcess:
             self.kill()
         await handing  # returns once the child has read it all, or died
         if not ok:
+            # Let its last words (an import error, say) reach the log before anyone reads it.
+            await asyncio.to_thread(output.join, 2.0)
             raise WorkerUnavailable(f"worker for {self.key[0]} v{self.key[1]} did not become ready; see its log")
         self.started_at = time.monotonic()
 
@@ -254,15 +263,20 @@ class Supervisor:
         ready_timeout: float = 15.0,
         credentials: Callable[[Bundle], Awaitable[dict[str, str]]] | None = None,
         max_age: float | None = None,
+        log_policy: LogPolicy | None = None,
+        scratch: ScratchSpace | None = None,
     ) -> None:
         """`credentials` gives each worker start fresh environment entries (its token);
         `max_age` replaces a worker that old on its next call, before they expire."""
         self.log_dir = Path(log_dir)
+        self.log_policy = log_policy or LogPolicy()
+        self._logs: dict[VersionKey, VersionLog] = {}
         self.credentials = credentials
         self.max_age = max_age
         self.python = python
         self.extra_env = dict(env or {})
         self.ready_timeout = ready_timeout
+        self.scratch = scratch
         self._run_dir: Path | None = None
         self.workers: dict[VersionKey, WorkerProcess] = {}
         self._retired: set[WorkerProcess] = set()
@@ -277,20 +291,23 @@ class Supervisor:
         # Unix socket paths are limited to ~100 bytes, so sockets live in a short temp dir,
         # made on the first start so that an app that never runs a worker leaves none.
         if self._run_dir is None:
-            self._run_dir = Path(tempfile.mkdtemp(prefix="flow-rt-"))
+            self._run_dir = self.scratch.make("r") if self.scratch else make_private_dir("flow-rt-")
         return self._run_dir
 
     def log_path(self, service_id: str, version: int) -> Path:
         return self.log_dir / service_id / f"v{version}.log"
 
+    def version_log(self, service_id: str, version: int) -> VersionLog:
+        key = (service_id, version)
+        log = self._logs.get(key)
+        if log is None:
+            log = self._logs[key] = VersionLog(self.log_path(service_id, version), self.log_policy)
+        return log
+
     def read_log(self, service_id: str, version: int, tail: int | None = None) -> str:
-        path = self.log_path(service_id, version)
-        if not path.exists():
-            return ""
-        text = path.read_text(errors="replace")
-        if tail is not None:
-            text = "".join(text.splitlines(True)[-tail:])
-        return text
+        """The version's log (all its files), or its last `tail` lines read from the end."""
+        files = log_files(self.log_path(service_id, version), self.log_policy.files)
+        return read_all(files) if tail is None else read_tail(files, tail)
 
     async def call(self, bundle: Bundle, request: bytes, timeout: float) -> tuple[int, bytes]:
         """Send one raw HTTP request to the bundle's worker and return (status, body)."""
@@ -355,7 +372,7 @@ class Supervisor:
         # write there and nowhere else (see runtime/worker.py).
         workdir = self.run_dir / f"w{self._serial}"
         socket_path = str(workdir / "w.sock")
-        worker = WorkerProcess(bundle, workdir, socket_path, self.log_path(*_key(bundle)))
+        worker = WorkerProcess(bundle, workdir, socket_path, self.version_log(*_key(bundle)))
         env = self._env(bundle, workdir)
         if self.credentials is not None:
             env.update(await self.credentials(bundle))
@@ -384,7 +401,10 @@ class Supervisor:
         self._retired.discard(worker)
         shutil.rmtree(worker.workdir, ignore_errors=True)
         how = "was stopped by the platform" if worker.stopping else "exited unexpectedly"
-        self._write_log(worker, f"worker {worker.pid} {how} (exit code {code})")
+        if worker.output is not None:
+            # After its last output; a grandchild that keeps the pipe open delays it a second at most.
+            worker.output.finish(f"worker {worker.pid} {how} (exit code {code})")
+            asyncio.get_running_loop().call_later(1.0, worker.output.flush_note)
         if self._closing or self.workers.get(worker.key) is not worker:
             return
         # The current worker crashed: restart it now so the version stays warm.
@@ -412,9 +432,7 @@ class Supervisor:
             logger.warning("restart of %s v%s failed: %s", *_key(bundle), err)
 
     def _write_log(self, worker: WorkerProcess, message: str) -> None:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        with open(worker.log_path, "a") as log:
-            log.write(f"--- {stamp} platform: {message}\n")
+        worker.log.note(message)
 
     def running(self) -> list[WorkerProcess]:
         return [w for w in [*self.workers.values(), *self._retired] if not w.dead]
@@ -440,6 +458,9 @@ class Supervisor:
                 await asyncio.wait(pending, timeout=grace)
         self.workers.clear()
         self._retired.clear()
+        for log in self._logs.values():
+            log.close()
+        self._logs.clear()
         if self._run_dir is not None:
             shutil.rmtree(self._run_dir, ignore_errors=True)
 

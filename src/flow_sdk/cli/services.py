@@ -90,7 +90,7 @@ def publish(service_id: str, version: str | None, as_json: bool) -> None:
 @services.command("logs")
 @click.argument("service_id")
 @click.option("--version", type=int, help="Default: the latest published version.")
-@click.option("--tail", type=int, help="Only the last N lines.")
+@click.option("--tail", type=click.IntRange(min=0), help="Only the last N lines (read from the end of the log).")
 def logs(service_id: str, version: int | None, tail: int | None) -> None:
     """Print what the version's workers wrote to stdout and stderr."""
     click.echo(_context.client().hosted_services.logs(service_id, version=version, tail=tail), nl=False)
