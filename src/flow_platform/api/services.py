@@ -9,12 +9,12 @@ import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import anyio.from_thread
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import func, select
 
 from ..domain import services
 from ..domain.errors import NotFound
-from ..domain.ids import parse_id
+from ..domain.ids import INT32_MAX, INT64_MAX, parse_id
 from ..schemas.common import Page
 from ..schemas.services import (
     EndpointCreate,
@@ -109,8 +109,8 @@ def read_logs(
     scope: WorkspaceViewer,
     session: SessionDep,
     runtime: RuntimeDep,
-    version: int | None = None,
-    tail: int | None = None,
+    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
+    tail: Annotated[int | None, Query(ge=1, le=INT64_MAX)] = None,
 ) -> ServiceLogs:
     """Stdout, stderr and platform notes of one version's workers (default: the latest)."""
     row = _service(session, scope.workspace_id, service_id)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import quote, unquote
 
 from flow_platform.api.request_id import pick_request_id
+from flow_platform.domain.ids import INT32_MAX, ascii_number
 from flow_platform.gateway.auth import Authenticator, Credentials, GatewayError, not_found
 from flow_platform.gateway.routes import RouteTable, ServiceRoute, VersionRoute
 from flow_platform.runtime.bundle import EndpointSpec, RouteMiss
@@ -25,6 +27,8 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("flow_platform.gateway")
 
 PREFIX = "/api/v1/orgs/"
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
@@ -92,6 +96,14 @@ class Gateway:
             extra = [(k.encode(), v.encode()) for k, v in err.headers.items()]
             version = b"%d" % chosen[0] if chosen else b""
             return await _respond(send, err.status, _error(err, request_id), request_id, version, extra)
+        except Exception as exc:
+            # A bug, not the caller's doing: the one error body, the traceback in the log only,
+            # and the connection closed, as the platform API does (api/errors.py).
+            request_id = request_id or pick_request_id(None)
+            log.error("unhandled gateway error (request %s)", request_id, exc_info=exc)
+            err = GatewayError(500, "INTERNAL_ERROR", "internal error; the request id is in the platform log")
+            closing = [(b"connection", b"close")]
+            return await _respond(send, 500, _error(err, request_id), request_id, b"", closing)
         await _respond(send, status, body, request_id, b"%d" % chosen[0])
 
     async def _handle(
@@ -119,8 +131,9 @@ class Gateway:
         head = unquote(head_raw)
         if _is_marker(head.partition("/")[0]) and head != head.partition("/")[0]:
             raise not_found()  # an encoded "/" after a version or async segment
-        if len(head) > 1 and head[0] == "v" and head[1:].isdigit():
-            pinned, rest_raw = int(head[1:]), tail_raw
+        if _is_version(head):
+            number = ascii_number(head[1:], INT32_MAX)
+            pinned, rest_raw = _NEVER_PUBLISHED if number is None else number, tail_raw
             head_raw, _, tail_raw = rest_raw.partition("/")
             head = unquote(head_raw)
             if head.partition("/")[0] == "async" and head != "async":
@@ -255,7 +268,20 @@ class Gateway:
 
 
 def _is_marker(segment: str) -> bool:
-    return segment == "async" or (len(segment) > 1 and segment[0] == "v" and segment[1:].isdigit())
+    return segment == "async" or _is_version(segment)
+
+
+def _is_version(segment: str) -> bool:
+    """``v`` and digits of any script: "v²" and "v①" are versions, just never published ones.
+
+    They are read as versions rather than as paths so that no handler path can ever look
+    like one; `ascii_number` gives None (no such version) for all but ASCII digits.
+    """
+    return len(segment) > 1 and segment[0] == "v" and segment[1:].isdigit()
+
+
+# What a "v²" or a "v99999999999" segment pins: numbering starts at 1, so no version has it.
+_NEVER_PUBLISHED = 0
 
 
 def _suspended() -> GatewayError:
@@ -275,7 +301,8 @@ def _pick_version(service: ServiceRoute, pinned: int | None) -> VersionRoute:
         return latest
     version = service.versions.get(pinned)
     if version is None:
-        raise GatewayError(404, "VERSION_NOT_FOUND", f"version {pinned} is not published")
+        shown = "that version" if pinned == _NEVER_PUBLISHED else f"version {pinned}"
+        raise GatewayError(404, "VERSION_NOT_FOUND", f"{shown} is not published")
     return version
 
 
