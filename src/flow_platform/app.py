@@ -36,7 +36,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "No such resource in the caller's organization",
         409: "Conflicts with the current state",
         422: "The request failed validation; details name the fields",
-        503: "The database stayed busy; retry after the Retry-After seconds",
+        500: "An unexpected error; the request id leads to it in the platform log",
+        503: "The store is busy or unavailable; retry after the Retry-After seconds",
     }.items()
 }
 
@@ -44,7 +45,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 class PlatformApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error middleware, so even a 500 carries its request id.
-        return RequestIdMiddleware(super().build_middleware_stack())
+        return RequestIdMiddleware(api_errors.UnhandledErrorMiddleware(super().build_middleware_stack()))
 
     # Set by the app factory: the hosted-service gateway answers its own URLs ahead of
     # FastAPI's routing and per-request telemetry check (docs/hosted-services.md).

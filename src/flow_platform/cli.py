@@ -24,23 +24,56 @@ except ImportError as _missing:
 from .settings import DEFAULT_HOST, DEFAULT_PORT, Settings  # noqa: E402
 
 
+class Label(click.ParamType):
+    """One line of printable text that fits a name column: the store refuses NUL, people the rest."""
+
+    name = "text"
+
+    def __init__(self, max_length: int = 200) -> None:
+        self.max_length = max_length
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value)
+        if len(text) > self.max_length:
+            self.fail(f"is longer than {self.max_length} characters", param, ctx)
+        if any(ord(c) < 32 or ord(c) == 127 for c in text):
+            self.fail("may not contain control characters", param, ctx)
+        return text
+
+
+LOG_LEVELS = click.Choice(["critical", "error", "warning", "info", "debug", "trace"], case_sensitive=False)
+
+
 def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
         "--database-url",
         envvar="FLOW_DATABASE_URL",
+        type=Label(4096),
         help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. Default: SQLite in the data dir.",
     )(fn)
     fn = click.option(
         "--data-dir",
         envvar="FLOW_DATA_DIR",
-        type=click.Path(file_okay=False),
+        type=Folder(file_okay=False),
         help="Where the platform keeps its state. Default: ~/.local/share/flow-platform.",
     )(fn)
     return fn
 
 
+class Folder(click.Path):
+    """A click.Path that refuses NUL before it stats the path (os.stat raises ValueError on one)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if "\x00" in str(value):
+            self.fail("may not contain NUL characters", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _settings(data_dir: str | None, database_url: str | None, **extra: Any) -> Settings:
-    return Settings.from_env(data_dir=data_dir, database_url=database_url, **extra)
+    try:
+        return Settings.from_env(data_dir=data_dir, database_url=database_url, **extra)
+    except ValueError as exc:  # a FLOW_* variable that does not parse, e.g. FLOW_PORT=http
+        _fail(f"bad setting in the environment: {exc}")
 
 
 @contextmanager
@@ -99,32 +132,56 @@ def _fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """A bad value is one line and a non-zero exit, never a usage block or a traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Bad usage is one line too: click's standalone mode would print the usage block first."""
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()  # a bare group: its help, as click prints it
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            hint = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
+            click.echo(f"error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="flow-sdk", prog_name="flow-platform")
 def main() -> None:
     """Local emulator of the Flow platform."""
 
 
 @main.command()
-@click.option("--host", default=DEFAULT_HOST, envvar="FLOW_HOST", show_default=True)
+@click.option("--host", default=DEFAULT_HOST, envvar="FLOW_HOST", show_default=True, type=Label(253))
 @click.option(
     "--port",
     default=DEFAULT_PORT,
-    type=int,
+    type=click.IntRange(0, 65535),
     envvar="FLOW_PORT",
     show_default=True,
     help="0 picks a free port; the URL is printed once the server listens.",
 )
 @_store_options
-@click.option("--log-level", default="info", envvar="FLOW_LOG_LEVEL", show_default=True)
+@click.option("--log-level", default="info", envvar="FLOW_LOG_LEVEL", show_default=True, type=LOG_LEVELS)
 def serve(host: str, port: int, data_dir: str | None, database_url: str | None, log_level: str) -> None:
     """Serve the platform API until SIGTERM or Ctrl-C."""
     import uvicorn
 
     from .app import create_app
-
     from .runtime.logs import LogPolicy
 
+    log_level = log_level.lower()
     try:
         settings = _settings(data_dir, database_url, host=host, port=port, log_level=log_level)
         LogPolicy(file_bytes=settings.service_log_bytes, files=settings.service_log_files)
@@ -141,8 +198,9 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError as exc:
-        _fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+    except (OSError, UnicodeError, ValueError) as exc:
+        sock.close()
+        _fail(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}")
     sock.listen(2048)
     bound_port = sock.getsockname()[1]
     url = f"http://{host if family == socket.AF_INET else f'[{host}]'}:{bound_port}"
@@ -175,12 +233,13 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
 
 
 @main.command()
-@click.option("--org", "org_name", default="default", show_default=True, help="Organization name.")
-@click.option("--workspace", "workspace_name", default="default", show_default=True)
+@click.option("--org", "org_name", default="default", show_default=True, type=Label(), help="Organization name.")
+@click.option("--workspace", "workspace_name", default="default", show_default=True, type=Label())
 @click.option(
     "--platform-url",
     envvar="FLOW_PLATFORM_URL",
     default=None,
+    type=Label(2048),
     help="URL printed for clients. Default: http://HOST:PORT from the settings.",
 )
 @_store_options
@@ -227,10 +286,10 @@ def api_keys() -> None:
 
 
 @api_keys.command("create")
-@click.option("--org", "org_id", required=True, help="Organization id.")
+@click.option("--org", "org_id", required=True, type=Label(64), help="Organization id.")
 @click.option("--role", type=click.Choice(["admin", "builder", "viewer"]), required=True)
-@click.option("--workspace", "workspace_id", default=None, help="Bind the key to one workspace.")
-@click.option("--name", default="", help="A label for people.")
+@click.option("--workspace", "workspace_id", default=None, type=Label(64), help="Bind the key to one workspace.")
+@click.option("--name", default="", type=Label(), help="A label for people.")
 @_store_options
 @click.option("--json", "as_json", is_flag=True)
 def api_keys_create(
@@ -264,7 +323,7 @@ def api_keys_create(
 
 
 @api_keys.command("revoke")
-@click.argument("key_id")
+@click.argument("key_id", type=Label(64))
 @_store_options
 def api_keys_revoke(key_id: str, data_dir: str | None, database_url: str | None) -> None:
     """Revoke an API key; tokens exchanged from it stop working too."""

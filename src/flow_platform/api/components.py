@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..domain import components
-from ..schemas.common import Page
+from ..schemas.common import Page, QueryWord
 from ..schemas.components import ComponentCreate, ComponentPublic
 from .deps import SessionDep, WorkspaceBuilder, WorkspaceViewer
 
@@ -32,7 +32,7 @@ def create_component(body: ComponentCreate, scope: WorkspaceBuilder, session: Se
 
 @router.get("", response_model=Page[ComponentPublic])
 def read_components(
-    scope: WorkspaceViewer, session: SessionDep, type: str | None = None, name: str | None = None
+    scope: WorkspaceViewer, session: SessionDep, type: QueryWord = None, name: QueryWord = None
 ) -> Page[ComponentPublic]:
     rows = components.read_components(session, scope.workspace_id, component_type=type, name=name)
     return Page(items=[ComponentPublic.model_validate(r) for r in rows])

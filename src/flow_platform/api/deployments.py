@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from ..domain import deployments
 from ..domain.deployments import timestamps
-from ..schemas.common import ErrorBody, Page
+from ..schemas.common import ErrorBody, Page, QueryRef, QueryWord
 from ..schemas.deployments import DeploymentCreate, DeploymentPromote, DeploymentPublic, DeploymentsCreated
 from ..store.tables import Deployment
 from .deps import SessionDep, WorkspaceBuilder, WorkspaceViewer
@@ -70,9 +70,9 @@ def _router(kind: str, path: str) -> APIRouter:
     def read_all(
         scope: WorkspaceViewer,
         session: SessionDep,
-        ring_id: str | None = None,
-        component_id: str | None = None,
-        status: str | None = None,
+        ring_id: QueryRef = None,
+        component_id: QueryRef = None,
+        status: QueryWord = None,
     ) -> Page[DeploymentPublic]:
         rows = deployments.read_deployments(
             session, scope.workspace_id, kind=kind, ring_id=ring_id, component_id=component_id, status=status

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.errors import DomainError
 from ..request_id import current_request_id
@@ -89,5 +90,51 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error (request %s)", current_request_id())
-        return error_response(500, "internal error; the request id is in the platform log")
+        return unexpected_error(exc)
+
+
+def unexpected_error(exc: BaseException) -> JSONResponse:
+    """The answer to a bug: the one error body, the traceback in the log only.
+
+    ``Connection: close`` because the server cannot vouch for the connection after an
+    error it did not foresee (an unread request body, say); the client then opens a
+    new one instead of finding this one reset under its next request.
+    """
+    log.error("unhandled error (request %s)", current_request_id(), exc_info=exc)
+    return error_response(500, "internal error; the request id is in the platform log", headers={"connection": "close"})
+
+
+class UnhandledErrorMiddleware:
+    """Keeps an exception that escaped the app from reaching the server.
+
+    Starlette's own error middleware answers through ``unexpected`` and then re-raises;
+    uvicorn would log that a second time and drop the connection without a word. Here an
+    exception after a complete answer ends quietly, one before any answer gets the error
+    body, and one in the middle of an answer still drops the connection: that is all
+    HTTP allows once the head has gone out.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = {"started": False, "done": False}
+
+        async def tracked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                state["done"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if state["done"]:
+                return  # answered and logged by ``unexpected`` already
+            if state["started"]:
+                raise
+            await unexpected_error(exc)(scope, receive, send)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..domain import rings
-from ..schemas.common import ErrorBody, Page
+from ..schemas.common import ErrorBody, Page, PathName
 from ..schemas.rings import RingCreate, RingPublic
 from .deps import SessionDep, WorkspaceAdmin, WorkspaceViewer
 
@@ -26,7 +26,7 @@ def create_ring(body: RingCreate, scope: WorkspaceAdmin, session: SessionDep) ->
 
 
 @router.get("/resolve/{name}", response_model=RingPublic)
-def resolve_ring(name: str, scope: WorkspaceViewer, session: SessionDep) -> RingPublic:
+def resolve_ring(name: PathName, scope: WorkspaceViewer, session: SessionDep) -> RingPublic:
     return RingPublic.model_validate(rings.read_ring_by_name(session, scope.workspace_id, name))
 
 

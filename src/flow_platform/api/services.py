@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from ..domain import services
 from ..domain.errors import NotFound
-from ..domain.ids import parse_id
+from ..domain.ids import INT32_MAX, parse_id
 from ..schemas.common import Page
 from ..schemas.services import (
     EndpointCreate,
@@ -110,7 +110,7 @@ def read_logs(
     scope: WorkspaceViewer,
     session: SessionDep,
     runtime: RuntimeDep,
-    version: int | None = None,
+    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
     tail: Annotated[int | None, Query(ge=0, le=MAX_TAIL_LINES)] = None,
 ) -> ServiceLogs:
     """Stdout, stderr and platform notes of one version's workers (default: the latest).

@@ -21,7 +21,7 @@ from ..store.tables import HostedService, Ring, ServiceEndpoint, ServiceVersion
 from .auth_modes import AuthMode
 from .components import read_component
 from .errors import Conflict, NotFound, field_error
-from .ids import parse_id
+from .ids import INT32_MAX, ascii_number, parse_id
 from .lookup import read_owned
 from .persist import commit_or_conflict
 
@@ -127,14 +127,18 @@ def read_versions(session: Session, service: HostedService) -> list[ServiceVersi
 
 def read_version(session: Session, service: HostedService, version_id: str) -> ServiceVersion:
     """A version by id, or by number (`2`) for convenience on the command line."""
-    if version_id.isdigit():
-        row = session.scalar(
-            select(ServiceVersion).where(
-                ServiceVersion.service_id == service.id, ServiceVersion.number == int(version_id)
+    row: ServiceVersion | None = None
+    if version_id.isascii() and version_id.isdigit():
+        number = ascii_number(version_id, INT32_MAX)  # ServiceVersion.number is an SQL INTEGER
+        if number is not None:
+            row = session.scalar(
+                select(ServiceVersion).where(ServiceVersion.service_id == service.id, ServiceVersion.number == number)
             )
-        )
     else:
-        row = session.get(ServiceVersion, parse_id(version_id, "version"))
+        try:
+            row = session.get(ServiceVersion, parse_id(version_id, "version"))
+        except NotFound:
+            row = None
     if row is None or row.service_id != service.id:
         raise NotFound("version not found", code="VERSION_NOT_FOUND")
     return row

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -22,11 +23,13 @@ from flow_platform.gateway.auth import Claims, Credentials, GatewayError, not_fo
 from flow_platform.gateway.authenticators import Authenticators, require_every_mode
 from flow_platform.gateway.forward import build_request, forwarded_headers, quote_path
 from flow_platform.gateway.routes import Cache, RouteTable, ServiceRoute, VersionRoute
-from flow_platform.gateway.target import Target, parse_target
+from flow_platform.gateway.target import NEVER_PUBLISHED, Target, parse_target
 from flow_platform.request_id import pick_request_id
 from flow_platform.runtime.bundle import EndpointSpec, RouteMiss
 from flow_platform.runtime.supervisor import Supervisor
 from flow_platform.runtime.upstream import WorkerCrashed, WorkerTimeout, WorkerUnavailable
+
+log = logging.getLogger("flow_platform.gateway")
 
 PREFIX = "/api/v1/orgs/"
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
@@ -112,6 +115,14 @@ class Gateway:
         except GatewayError as err:
             extra = [(k.encode(), v.encode()) for k, v in err.headers.items()]
             await _respond(send, err.status, _error(err, request_id), request_id, _version_of(call), extra)
+            return
+        except Exception as exc:
+            # A bug, not the caller's doing: the one error body, the traceback in the log only,
+            # and the connection closed, as the platform API does (api/errors.py).
+            request_id = request_id or pick_request_id(None)
+            log.error("unhandled gateway error (request %s)", request_id, exc_info=exc)
+            bug = GatewayError(500, "INTERNAL_ERROR", "internal error; the request id is in the platform log")
+            await _respond(send, 500, _error(bug, request_id), request_id, b"", [(b"connection", b"close")])
             return
         await _respond(send, status, answer, request_id, _version_of(call))
 
@@ -249,7 +260,8 @@ def _pick_version(service: ServiceRoute, pinned: int | None) -> VersionRoute:
         return latest
     version = service.versions.get(pinned)
     if version is None:
-        raise GatewayError(404, "VERSION_NOT_FOUND", f"version {pinned} is not published")
+        shown = "that version" if pinned == NEVER_PUBLISHED else f"version {pinned}"
+        raise GatewayError(404, "VERSION_NOT_FOUND", f"{shown} is not published")
     return version
 
 

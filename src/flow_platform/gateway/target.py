@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from ..domain.ids import INT32_MAX, ascii_number
 from .auth import not_found
 
-# Version numbers are bigints in the store; a longer run of digits names no version.
-MAX_VERSION_DIGITS = 18
+# What a "v²" or a "v99999999999" segment pins: numbering starts at 1, so no version has it.
+NEVER_PUBLISHED = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
     org_id: str
     service_id: str
-    pinned: int | None  # the /v{N} segment; 0 when it names no version that can exist
+    pinned: int | None  # the /v{N} segment; NEVER_PUBLISHED when it names no version that can exist
     is_async: bool
     path: str  # decoded, always starting with "/"
 
@@ -58,9 +59,10 @@ def parse_target(raw_path: bytes) -> Target:
 def version_number(segment: str) -> int | None:
     """`v12` -> 12; None when `segment` is not a version segment.
 
-    Only ASCII digits count: str.isdigit() also accepts "²" and "①", which int() refuses.
+    `v` and digits of any script make a version segment: "v²" and "v①" are versions, just
+    never published ones (NEVER_PUBLISHED), so no handler path can ever look like one.
     """
-    digits = segment[1:]
-    if len(segment) < 2 or segment[0] != "v" or not (digits.isascii() and digits.isdigit()):
+    if len(segment) < 2 or segment[0] != "v" or not segment[1:].isdigit():
         return None
-    return int(digits) if len(digits) <= MAX_VERSION_DIGITS else 0
+    number = ascii_number(segment[1:], INT32_MAX)
+    return NEVER_PUBLISHED if number is None else number

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
-
-from .common import Public
+from .common import Label, Public, Ref, RequestModel, Word
 
 
-class ApiKeyCreate(BaseModel):
-    role: str
-    name: str = ""
-    workspace_id: str | None = None
+class ApiKeyCreate(RequestModel):
+    role: Word
+    name: Label = ""
+    workspace_id: Ref | None = None
 
 
 class ApiKeyPublic(Public):

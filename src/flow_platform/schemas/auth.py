@@ -6,12 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from .common import Public
+from .common import Int64, Public, RequestModel
 
 
-class TokenRequest(BaseModel):
-    api_key: str | None = Field(default=None, description="An org API key; X-API-Key works too.")
-    ttl_minutes: int | None = Field(default=None, description="Default 60, clamped to 1440.")
+class TokenRequest(RequestModel):
+    api_key: str | None = Field(
+        default=None, max_length=512, pattern=r"^[\x21-\x7e]*$", description="An org API key; X-API-Key works too."
+    )
+    ttl_minutes: Int64 | None = Field(default=None, description="Default 60, clamped to 1440.")
 
 
 class TokenPublic(BaseModel):

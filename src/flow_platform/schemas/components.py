@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, StringConstraints
 
-from .common import Public
+from .common import SOURCE_MAX_CHARS, Label, Public, RequestModel, Source, Text, Word
 
 
-class ComponentCreate(BaseModel):
+class ComponentCreate(RequestModel):
     model_config = ConfigDict(extra="allow")
 
-    component_type: str
-    name: str | None = None
-    version: str | None = None
-    description: str = ""
-    source: str | None = Field(default=None, description="codeblock: Python source text")
-    entrypoint: str | None = Field(default=None, description="codeblock: function to call (default main)")
+    component_type: Word
+    name: Label | None = None
+    version: Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None
+    description: Text = ""
+    source: Source | None = Field(
+        default=None, description=f"codeblock: Python source text, at most {SOURCE_MAX_CHARS:,} characters"
+    )
+    entrypoint: Label | None = Field(default=None, description="codeblock: function to call (default main)")
     steps: list[Any] | None = Field(default=None, description="workflow: codeblock ids or {name, version}")
     config: dict[str, Any] = Field(default_factory=dict)
 

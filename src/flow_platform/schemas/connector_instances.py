@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .common import Public
+from .common import Public, RequestModel
 
 Connector = Literal["postgres", "mysql", "sqlite"]
 
@@ -48,11 +48,11 @@ class ConnectorCredentials(BaseModel):
     password: str = Field(default="", max_length=1024, repr=False)
 
 
-class ConnectorInstanceCreate(BaseModel):
+class ConnectorInstanceCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     connector: Connector
-    instance_name: str = Field(min_length=1, max_length=200)
+    instance_name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
     configuration: ConnectorConfiguration = Field(default_factory=ConnectorConfiguration)
     credentials: ConnectorCredentials = Field(default_factory=ConnectorCredentials)
 
@@ -89,7 +89,7 @@ class ConnectorInstancePublic(Public):
     last_tested_at: datetime | None
 
 
-class DDLRequest(BaseModel):
+class DDLRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     sql: str = Field(max_length=100_000)

@@ -7,22 +7,22 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .common import Public
+from .common import Public, Ref, RequestModel, Text, Word
 
 
-class DeploymentItem(BaseModel):
-    component_id: str
-    component_type: str | None = Field(default=None, description="Checked against the component's own type")
+class DeploymentItem(RequestModel):
+    component_id: Ref
+    component_type: Word | None = Field(default=None, description="Checked against the component's own type")
 
 
-class DeploymentCreate(BaseModel):
-    ring_id: str
-    deployment_notes: str = ""
-    components: list[DeploymentItem]
+class DeploymentCreate(RequestModel):
+    ring_id: Ref
+    deployment_notes: Text = ""
+    components: list[DeploymentItem] = Field(max_length=100)
 
 
-class DeploymentPromote(BaseModel):
-    target_ring_id: str
+class DeploymentPromote(RequestModel):
+    target_ring_id: Ref
 
 
 class DeploymentPublic(Public):

@@ -7,14 +7,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .common import Public
+from .common import Int64, Label, Public, RequestModel, Text
 
 
-class ServiceTokenCreate(BaseModel):
+class ServiceTokenCreate(RequestModel):
     claims: dict[str, Any] | None = Field(
         default=None, description="A JSON object of at most 4096 bytes; reserved names are refused."
     )
-    ttl_minutes: int | None = Field(default=None, description="Default 60, at most 10080 (7 days).")
+    ttl_minutes: Int64 | None = Field(default=None, description="Default 60, at most 10080 (7 days).")
 
 
 class ServiceTokenCreated(Public):
@@ -28,14 +28,14 @@ class ServiceTokenCreated(Public):
     ttl_minutes: int
 
 
-class ServiceTokenRevoke(BaseModel):
-    jti: str
+class ServiceTokenRevoke(RequestModel):
+    jti: Label
     expires_at: datetime | None = Field(
         default=None,
         description="The token's expires_at as mint answered it: the revocation is kept until then "
         "(plus a leeway). Absent: kept for the longest TTL a token can have.",
     )
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class ServiceTokenRevoked(Public):
@@ -48,8 +48,8 @@ class ServiceTokenRevoked(Public):
     revoked: bool = True
 
 
-class ServiceTokenRevokeAll(BaseModel):
-    reason: str | None = None
+class ServiceTokenRevokeAll(RequestModel):
+    reason: Text | None = None
 
 
 class ServiceTokenCutoffPublic(BaseModel):

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from ..domain.auth_modes import AuthMode
-from .common import Public
+from .common import Label, Public, Ref, RequestModel, Text, Word
 
 
-class ServiceCreate(BaseModel):
-    slug: str | None = Field(default=None, description="lowercase letters, digits and hyphens; immutable")
-    name: str | None = None
-    execution_mode: str | None = Field(default="invocation", description="invocation (needs ring_id) or persistent")
-    ring_id: str | None = None
-    description: str = ""
+class ServiceCreate(RequestModel):
+    slug: Annotated[str, StringConstraints(max_length=63, pattern=r"^[^\x00-\x1f\x7f]*$")] | None = Field(
+        default=None, description="lowercase letters, digits and hyphens; immutable"
+    )
+    name: Label | None = None
+    execution_mode: Word | None = Field(default="invocation", description="invocation (needs ring_id) or persistent")
+    ring_id: Ref | None = None
+    description: Text = ""
 
 
 class ServicePublic(Public):
@@ -45,17 +47,17 @@ class VersionPublic(Public):
     created_at: datetime
 
 
-class EndpointCreate(BaseModel):
-    path: str
-    method: str
-    code_block_id: str
+class EndpointCreate(RequestModel):
+    path: Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00-\x1f\x7f]*$")]
+    method: Word
+    code_block_id: Ref
     request_schema: dict[str, Any] | None = None
     response_schema: dict[str, Any] | None = None
-    timeout_seconds: float | None = Field(default=None, description="default 30, at most 300")
+    timeout_seconds: float | None = Field(default=None, allow_inf_nan=False, description="default 30, at most 300")
     auth_mode: AuthMode = Field(default=AuthMode.PLATFORM, description="who may call the endpoint")
     async_eligible: bool = False
-    name: str = ""
-    description: str = ""
+    name: Label = ""
+    description: Text = ""
 
 
 class EndpointPublic(Public):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
-
-from .common import Public
+from .common import Name, Public, RequestModel
 
 
 class OrgPublic(Public):
@@ -15,8 +13,8 @@ class OrgPublic(Public):
     created_at: datetime
 
 
-class WorkspaceCreate(BaseModel):
-    name: str
+class WorkspaceCreate(RequestModel):
+    name: Name
 
 
 class WorkspacePublic(Public):

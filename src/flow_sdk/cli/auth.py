@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from . import _context
+from ._types import POSITIVE
 from .output import json_option, print_fields, print_json
 
 
@@ -53,7 +54,7 @@ def _choose_workspace(workspaces: list[dict[str, Any]], wanted: str | None, hint
 )
 @click.option("--org-id", help="Organization to use (default: the key's).")
 @click.option("--workspace-id", help="Workspace to use (default: the only one, or a choice).")
-@click.option("--ttl-minutes", type=int, default=60, show_default=True, help="Token lifetime.")
+@click.option("--ttl-minutes", type=POSITIVE, default=60, show_default=True, help="Token lifetime.")
 def login(
     api_key: str | None, platform_url: str, org_id: str | None, workspace_id: str | None, ttl_minutes: int
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from . import _context
+from ._types import PORT, POSITIVE
 from .output import emit, json_option
 
 _COLUMNS = ["id", "connector", "instance_name", "test_status", "last_tested_at"]
@@ -19,7 +20,7 @@ def connectors() -> None:
 @click.option("--connector", type=click.Choice(["postgres", "mysql", "sqlite"]), required=True)
 @click.option("--name", "instance_name", required=True, help="Instance name, unique per workspace.")
 @click.option("--host")
-@click.option("--port", type=int)
+@click.option("--port", type=PORT)
 @click.option("--database")
 @click.option("--user")
 @click.option(
@@ -27,8 +28,8 @@ def connectors() -> None:
     envvar="FLOW_CONNECTOR_PASSWORD",
     help="Database password (or FLOW_CONNECTOR_PASSWORD); stored encrypted.",
 )
-@click.option("--lock-timeout-ms", type=int, help="Default 2000.")
-@click.option("--statement-timeout-ms", type=int, help="Default 60000.")
+@click.option("--lock-timeout-ms", type=POSITIVE, help="Default 2000.")
+@click.option("--statement-timeout-ms", type=POSITIVE, help="Default 60000.")
 @json_option
 def connectors_create(
     connector: str,

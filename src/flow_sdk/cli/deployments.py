@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import _context
+from ._types import SECONDS
 from .output import emit, json_option
 from .rings import ring_id
 
@@ -23,7 +24,7 @@ BAD = {"failed", "rolled_back"}
 
 wait_option = click.option("--wait", is_flag=True, help="Follow the states until the deployment settles.")
 timeout_option = click.option(
-    "--timeout", type=float, default=300.0, show_default=True, help="Seconds --wait waits before giving up."
+    "--timeout", type=SECONDS, default=300.0, show_default=True, help="Seconds --wait waits before giving up."
 )
 
 

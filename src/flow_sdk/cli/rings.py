@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import _context
+from ._types import NON_NEGATIVE
 from .output import emit, json_option
 
 if TYPE_CHECKING:
@@ -44,7 +45,9 @@ def rings_resolve(name: str, as_json: bool) -> None:
 
 @rings.command("create")
 @click.argument("name")
-@click.option("--position", type=int, help="Promotion order (dev=10, staging=20, production=30); default: last.")
+@click.option(
+    "--position", type=NON_NEGATIVE, help="Promotion order (dev=10, staging=20, production=30); default: last."
+)
 @click.option("--description", default="")
 @json_option
 def rings_create(name: str, position: int | None, description: str, as_json: bool) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from . import _context
+from ._types import POSITIVE, FiniteFloat
 from .output import emit, json_argument, json_option, print_json
 
 SERVICE_COLUMNS = ["id", "slug", "name", "status", "latest_version", "execution_mode"]
@@ -89,7 +90,7 @@ def publish(service_id: str, version: str | None, as_json: bool) -> None:
 
 @services.command("logs")
 @click.argument("service_id")
-@click.option("--version", type=int, help="Default: the latest published version.")
+@click.option("--version", type=POSITIVE, help="Default: the latest published version.")
 @click.option("--tail", type=click.IntRange(min=0), help="Only the last N lines (read from the end of the log).")
 def logs(service_id: str, version: int | None, tail: int | None) -> None:
     """Print what the version's workers wrote to stdout and stderr."""
@@ -102,7 +103,7 @@ def logs(service_id: str, version: int | None, tail: int | None) -> None:
 @click.argument("path")
 @click.option("--body", help="JSON body, or @file.json.")
 @click.option("--query", multiple=True, metavar="K=V", help="Query parameter; repeatable.")
-@click.option("--version", type=int, help="Pin the call to this published version.")
+@click.option("--version", type=POSITIVE, help="Pin the call to this published version.")
 def invoke(
     service_id: str, method: str, path: str, body: str | None, query: tuple[str, ...], version: int | None
 ) -> None:
@@ -155,7 +156,12 @@ def endpoints() -> None:
 @click.option("--code-block-id", help="An existing codeblock component instead of --file.")
 @click.option("--entrypoint", default="main", show_default=True)
 @click.option("--version", "version", help="Version id or number. Default: the draft.")
-@click.option("--timeout", "timeout_seconds", type=float, help="Seconds (default 30, at most 300).")
+@click.option(
+    "--timeout",
+    "timeout_seconds",
+    type=FiniteFloat(min=0, max=300, min_open=True),
+    help="Seconds (default 30, at most 300).",
+)
 @click.option("--auth-mode", type=click.Choice(["platform", "service_token", "public"]), default="platform")
 @click.option("--async-eligible", is_flag=True)
 @click.option("--request-schema", help="JSON Schema, or @file.json.")

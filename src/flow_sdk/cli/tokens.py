@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from . import _context
+from ._types import POSITIVE
 from .output import emit, json_argument, json_option
 
 
@@ -27,7 +28,7 @@ def tokens() -> None:
 @tokens.command("mint")
 @click.argument("service_id")
 @click.option("--claims", help='JSON object, or @file.json: e.g. \'{"tenant_id": "t-123"}\'.')
-@click.option("--ttl-minutes", type=int, help="Default 60, at most 10080.")
+@click.option("--ttl-minutes", type=POSITIVE, help="Default 60, at most 10080.")
 @json_option
 def mint(service_id: str, claims: str | None, ttl_minutes: int | None, as_json: bool) -> None:
     """Mint a token. It is printed once and cannot be shown again."""

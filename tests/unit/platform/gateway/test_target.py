@@ -19,10 +19,9 @@ BASE = "/api/v1/orgs/org-1/services/svc-1"
         ("/v3/async/jobs", Target("org-1", "svc-1", 3, True, "/jobs")),
         ("", Target("org-1", "svc-1", None, False, "/")),
         ("/a%20b", Target("org-1", "svc-1", None, False, "/a b")),
-        # Non-ASCII digits are no version: the segment stays part of the endpoint path.
-        ("/v%C2%B2/x", Target("org-1", "svc-1", None, False, "/v\u00b2/x")),
-        ("/v%E2%91%A0/x", Target("org-1", "svc-1", None, False, "/v\u2460/x")),
-        # Digits past a 64-bit integer name a version that cannot exist.
+        # Other scripts' digits and numbers past the store's range name a version that cannot exist.
+        ("/v%C2%B2/x", Target("org-1", "svc-1", 0, False, "/x")),
+        ("/v%E2%91%A0/x", Target("org-1", "svc-1", 0, False, "/x")),
         ("/v9223372036854775808/x", Target("org-1", "svc-1", 0, False, "/x")),
         ("/v" + "9" * 5000 + "/x", Target("org-1", "svc-1", 0, False, "/x")),
     ],
@@ -51,7 +50,16 @@ def test_urls_that_name_no_service_are_the_unknown_service_404(url: str) -> None
 
 @pytest.mark.parametrize(
     ("segment", "number"),
-    [("v1", 1), ("v007", 7), ("v", None), ("x1", None), ("v1a", None), ("v-1", None), ("v\u00b2", None)],
+    [
+        ("v1", 1),
+        ("v007", 7),
+        ("v", None),
+        ("x1", None),
+        ("v1a", None),
+        ("v-1", None),
+        ("v\u00b2", 0),
+        ("v2147483648", 0),
+    ],
 )
 def test_version_number(segment: str, number: int | None) -> None:
     assert version_number(segment) == number
