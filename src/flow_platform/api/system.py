@@ -22,5 +22,8 @@ def health(platform: PlatformDep) -> dict[str, Any]:
 
 
 @router.get("/version")
-def version() -> dict[str, str]:
-    return {"version": __version__, "api": "v1", "python": _py.python_version()}
+def version(platform: PlatformDep) -> dict[str, Any]:
+    """Also which protections confine hosted-service workers and deploy probes here."""
+    from ..sandbox.report import report
+
+    return {"version": __version__, "api": "v1", "python": _py.python_version(), "sandbox": report(platform.settings)}
