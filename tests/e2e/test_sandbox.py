@@ -223,9 +223,18 @@ def test_a_component_leaving_a_setsid_child_still_deploys(boxed, boxed_client):
     assert _gone(lambda: processes_with(marker)) == []
 
 
-def test_live_workers_stay_under_the_ceiling_and_idle_ones_stop(boxed, boxed_client):
-    client = boxed_client
-    platform_pid = boxed.proc.pid if boxed.proc is not None else 0
+@pytest.fixture(scope="module")
+def boxed_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
+    """The worker ceiling and idle stop live in the supervisor, whatever the database."""
+    running = RunningPlatform(tmp_path_factory.mktemp("boxed-ceiling"), None, "sqlite", extra_env=SETTINGS)
+    running.start()
+    yield running
+    running.close()
+
+
+def test_live_workers_stay_under_the_ceiling_and_idle_ones_stop(boxed_sqlite):
+    client = _client(boxed_sqlite)
+    platform_pid = boxed_sqlite.proc.pid if boxed_sqlite.proc is not None else 0
     service = client.hosted_services.create(
         {"slug": f"svc-{uuid.uuid4().hex[:12]}", "name": "many versions", "execution_mode": "persistent"}
     )
@@ -233,13 +242,13 @@ def test_live_workers_stay_under_the_ceiling_and_idle_ones_stop(boxed, boxed_cli
     draft = client.hosted_services.versions.list(sid)[0]
     add_endpoints(client, sid, draft["id"], [{"path": "/ping", "method": "GET", "source": PING}])
     client.hosted_services.versions.publish(sid, draft["id"])
+    for _ in range(199):
+        draft = client.hosted_services.versions.create(sid)
+        client.hosted_services.versions.publish(sid, draft["id"])
     for number in range(1, 201):
-        if number > 1:
-            draft = client.hosted_services.versions.create(sid)
-            client.hosted_services.versions.publish(sid, draft["id"])
         assert client.invoke_service(sid, "GET", "/ping", version=number) == "pong"
         # Stopped workers exit in the background: the count must come down to the ceiling.
-        assert len(_gone(lambda: worker_processes(platform_pid)[CEILING:], 30)) == 0, number
+        assert _gone(lambda: worker_processes(platform_pid)[CEILING:], 30) == [], number
     assert "least recently used" in client.hosted_services.logs(sid, version=1)
     # Idle for 3 s: the worker of version 200 is stopped ...
     assert _gone(lambda: worker_processes(platform_pid)) == []
@@ -247,3 +256,4 @@ def test_live_workers_stay_under_the_ceiling_and_idle_ones_stop(boxed, boxed_cli
     # ... and its next call starts a new one.
     assert client.invoke_service(sid, "GET", "/ping", version=200) == "pong"
     assert len(worker_processes(platform_pid)) == 1
+    client.close()
