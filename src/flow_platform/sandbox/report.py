@@ -60,7 +60,7 @@ def report(settings: Any) -> dict[str, Any]:
         "seccomp": kernel["seccomp"],
         "namespaces": ["pid", "mount", "net"] if kernel["namespaces"] else [],
         "capabilities": "none",
-        "uid_switch": f"{uids.UID_BASE}+" if root else False,
+        "uid_switch": f"{os.environ.get('FLOW_SANDBOX_UID_BASE') or uids.UID_BASE}+" if root else False,
         "worker_limits": vars(limits),
         "worker_limit_maxima": vars(MAXIMA),
         "idle_seconds": settings.worker_idle_seconds,
