@@ -194,7 +194,10 @@ class WorkerProcess:
 
     async def call(self, request: bytes, timeout: float) -> tuple[int, bytes]:
         async with self.slots:
-            return await self._call(request, timeout)
+            try:
+                return await self._call(request, timeout)
+            finally:
+                self.last_used = time.monotonic()  # idle counts from the end of the last call
 
     async def _call(self, request: bytes, timeout: float) -> tuple[int, bytes]:
         if self.dead:
