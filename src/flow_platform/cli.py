@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
@@ -211,7 +213,19 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
         click.echo(f"Flow platform listening on {url} (store: {store}, pid {os.getpid()})")
         sys.stdout.flush()
 
-    app = create_app(settings.with_overrides(port=bound_port), on_ready=announce)
+    # Sandboxed workers have no network: they reach the API over this Unix socket.
+    api_dir = tempfile.mkdtemp(prefix="flow-api-")
+    os.chmod(api_dir, 0o711)  # other uids may pass through to the socket, not list the folder
+    api_path = os.path.join(api_dir, "api.sock")
+    api_sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    api_sock.bind(api_path)
+    os.chmod(api_path, 0o666)
+    api_sock.listen(2048)
+    from .sandbox.report import describe
+
+    line = describe(settings)
+    logging.getLogger("flow_platform").log(logging.WARNING if "MISSING" in line else logging.INFO, "sandbox: %s", line)
+    app = create_app(settings.with_overrides(port=bound_port, api_socket=api_path), on_ready=announce)
     config = uvicorn.Config(
         app,
         log_level=log_level,
@@ -228,7 +242,10 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
     # these make that re-raise a no-op, so a graceful stop exits 0 instead of dying by it.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock, api_sock])
+    finally:
+        shutil.rmtree(api_dir, ignore_errors=True)
     click.echo("Flow platform stopped")
 
 

@@ -30,7 +30,20 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "log_level": ("FLOW_LOG_LEVEL", str),
     "service_log_bytes": ("FLOW_SERVICE_LOG_BYTES", int),
     "service_log_files": ("FLOW_SERVICE_LOG_FILES", int),
+    "worker_idle_seconds": ("FLOW_WORKER_IDLE_SECONDS", float),
+    "max_workers": ("FLOW_MAX_WORKERS", int),
+    "worker_memory_mb": ("FLOW_WORKER_MEMORY_MB", int),
+    "worker_cpu_seconds": ("FLOW_WORKER_CPU_SECONDS", int),
+    "worker_processes": ("FLOW_WORKER_PROCESSES", int),
+    "worker_open_files": ("FLOW_WORKER_OPEN_FILES", int),
+    "worker_file_size_mb": ("FLOW_WORKER_FILE_SIZE_MB", int),
+    "outbound_network": ("FLOW_OUTBOUND_NETWORK", str),
+    "unsafe_no_sandbox": ("FLOW_UNSAFE_NO_SANDBOX", lambda v: v == "1"),
 }
+
+# Hosted-service workers (docs/hosted-services.md, "What a handler can and cannot do").
+DEFAULT_WORKER_IDLE_SECONDS = 600.0  # a version nobody called this long loses its worker
+DEFAULT_MAX_WORKERS = 64  # live workers per platform process; the least recently used go first
 
 
 def default_data_dir() -> Path:
@@ -52,6 +65,20 @@ class Settings:
     # Each hosted-service version's log: files of at most this size, this many kept.
     service_log_bytes: int = 10 * 1024 * 1024
     service_log_files: int = 3
+    worker_idle_seconds: float = DEFAULT_WORKER_IDLE_SECONDS
+    max_workers: int = DEFAULT_MAX_WORKERS
+    # Worker resource limits: defaults and maxima in flow_platform.sandbox.policy.
+    worker_memory_mb: int | None = None
+    worker_cpu_seconds: int | None = None
+    worker_processes: int | None = None
+    worker_open_files: int | None = None
+    worker_file_size_mb: int | None = None
+    # Comma-separated service ids and ring ids whose workers keep the host's network.
+    outbound_network: str = ""
+    # FLOW_UNSAFE_NO_SANDBOX=1: workers and probes run unconfined. Benchmarks only.
+    unsafe_no_sandbox: bool = False
+    # The Unix socket on which `serve` also answers the API, for sandboxed workers.
+    api_socket: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())

@@ -65,8 +65,9 @@ class FlowSDK:
 
     Everything defaults to the environment the runtime sets: ``ORG_ID``,
     ``WORKSPACE_ID``, ``SERVICE_ID``, ``RING_ID``, ``REQUEST_ID``, ``PLATFORM_API_URL``
-    and ``AUTH_TOKEN``. The request id travels with every call, so one id follows a
-    request from service to service.
+    and ``AUTH_TOKEN``. With ``PLATFORM_API_SOCKET`` set (a sandboxed worker has no
+    network), requests go to the platform over that Unix socket instead. The request
+    id travels with every call, so one id follows a request from service to service.
     """
 
     def __init__(
@@ -92,6 +93,7 @@ class FlowSDK:
         self.request_id = request_id or env.get("REQUEST_ID") or None
         self.timeout = timeout
         self._http_client = http_client
+        self._own_client: httpx.Client | None = None
 
     @cached_property
     def services(self) -> _Services:
@@ -105,17 +107,29 @@ class FlowSDK:
         if not self.platform_url:
             raise RuntimeError("FlowSDK needs PLATFORM_API_URL (set by the platform runtime)")
         headers = {"X-Request-ID": self.request_id} if self.request_id else None
+        client = self._http_client
+        socket_path = os.environ.get("PLATFORM_API_SOCKET")
+        if client is None and socket_path:
+            import httpx
+
+            from ._transport import default_timeout
+
+            transport = httpx.HTTPTransport(uds=socket_path)
+            client = self._own_client = httpx.Client(transport=transport, timeout=default_timeout(self.timeout))
         return Transport(
             normalize_platform_url(self.platform_url),
             token=self.token,
             timeout=self.timeout,
-            http_client=self._http_client,
+            http_client=client,
             default_headers=headers,
         )
 
     def close(self) -> None:
         if "_transport" in self.__dict__:
             self._transport.close()
+        if self._own_client is not None:
+            self._own_client.close()
+            self._own_client = None
 
 
 class _Services:

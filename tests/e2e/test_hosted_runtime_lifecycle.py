@@ -15,7 +15,10 @@ from flow_sdk.config import FlowConfig
 from support.hosted import add_endpoints, deploy
 from support.platform import RunningPlatform
 
-PID = "import os, time\ndef main(r):\n    if r['path'] == '/slow':\n        time.sleep(30)\n    return os.getpid()\n"
+PID = (
+    "import os, time\ndef main(r):\n    if r['path'] == '/slow':\n        time.sleep(30)\n"
+    "    return int(os.readlink('/proc/self'))\n"
+)
 
 
 @pytest.fixture

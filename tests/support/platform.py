@@ -36,13 +36,20 @@ class RunningPlatform:
     """One platform process plus direct access to its database for setting up tenants."""
 
     def __init__(
-        self, data_dir: Path, database_url: str | None, backend: str, *, secret_key: str | None = None
+        self,
+        data_dir: Path,
+        database_url: str | None,
+        backend: str,
+        *,
+        secret_key: str | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
         self.backend = backend
         # Several workers on one database must share the secret (see Settings.master_secret).
         self.secret_key = secret_key or secrets.token_urlsafe(32)
+        self.extra_env = dict(extra_env or {})  # FLOW_* settings of this platform only
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
         self._platform: Any = None
@@ -56,6 +63,7 @@ class RunningPlatform:
         env["FLOW_DATA_DIR"] = str(self.data_dir)
         if self.database_url:
             env["FLOW_DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         return env
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform as _py
+from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import text
@@ -22,5 +23,8 @@ def health(platform: PlatformDep) -> dict[str, str]:
 
 
 @router.get("/version", response_model=VersionInfo)
-def version() -> dict[str, str]:
-    return {"version": __version__, "api": "v1", "python": _py.python_version()}
+def version(platform: PlatformDep) -> dict[str, Any]:
+    """Also which protections confine hosted-service workers and deploy probes here."""
+    from ..sandbox.report import report
+
+    return {"version": __version__, "api": "v1", "python": _py.python_version(), "sandbox": report(platform.settings)}

@@ -1,11 +1,12 @@
 """Build and smoke-run code blocks in an isolated interpreter, never in the platform itself.
 
 Each probe is a fresh ``python -I`` (no user site, no PYTHON* variables, no current
-folder on the path) in an empty temporary folder with a scrubbed environment, its own
-session (so a timeout kills everything it started) and rlimits on CPU, memory, file
-size and open files, set by the probe before the code block runs. Where the kernel
-has Landlock, the probe also confines itself: read-only access to the interpreter and
-its libraries, its working folder writable, no signals to processes outside it.
+folder on the path) in an empty temporary folder with a scrubbed environment, in the
+sandbox that hosted-service workers get (`flow_platform.sandbox`: its own uid, PID,
+mount and network namespaces, Landlock, no capabilities, seccomp), plus rlimits on
+CPU, memory, processes, file size and open files, set before the code block runs.
+Whatever the code block starts dies with the probe (its PID namespace), so the wall
+time limit holds even when a child holds the probe's pipes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from flow_platform.sandbox import uids
+from flow_platform.sandbox.policy import Policy, unsafe_no_sandbox
+
 from ..scratch import ScratchSpace, make_private_dir
 from .capture import communicate
 
@@ -34,6 +38,7 @@ class Limits:
     memory_bytes: int = 2 * 1024**3
     file_bytes: int = 64 * 1024**2
     open_files: int = 256
+    processes: int = 64  # processes and threads (RLIMIT_NPROC, under the probe's own uid)
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,13 @@ class Spare:
         # In the platform's scratch space, so a crash leaves nothing the next start misses.
         self._workdir = scratch.make("probe-") if scratch else make_private_dir("flow-probe-")
         workdir = str(self._workdir)
-        env = {"PATH": os.defpath, "HOME": workdir, "TMPDIR": workdir, "LC_ALL": "C.UTF-8"}
+        env = {"PATH": os.defpath, "HOME": workdir, "TMPDIR": workdir, "LC_ALL": "C.UTF-8", "MALLOC_ARENA_MAX": "2"}
+        enabled = not unsafe_no_sandbox()
+        self.uid = uids.lease() if enabled else None
+        uids.give(self._workdir, self.uid)
+        policy = Policy(enabled=enabled, uid=self.uid.uid if self.uid is not None else None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(PROBE)],
+            [sys.executable, "-I", str(PROBE), policy.dumps()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -74,6 +83,8 @@ class Spare:
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
+        if self.uid is not None:
+            self.uid.release()
         shutil.rmtree(self._workdir, ignore_errors=True)
 
 
@@ -143,6 +154,7 @@ def run_probe(
             "memory_bytes": limits.memory_bytes,
             "file_bytes": limits.file_bytes,
             "open_files": limits.open_files,
+            "processes": limits.processes,
         },
     }
     spare = warm.take() if warm is not None else Spare()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 from typing import Any
 
 from starlette.types import ASGIApp
@@ -21,6 +22,8 @@ from ..platform import Platform
 from ..runtime.bundle import Bundle
 from ..runtime.logs import LogPolicy
 from ..runtime.supervisor import Supervisor
+from ..sandbox.policy import DEFAULTS, LIMIT_NAMES, Limits
+from ..settings import Settings
 from ..store.db import read_only_engine
 from ..store.tables import ApiKey, HostedService
 from .app import Gateway
@@ -46,12 +49,18 @@ class ServicesRuntime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         _not_dumpable()
         self.epoch = RouteEpoch(settings.data_dir / "services.epoch")
+        outbound = {v.strip() for v in settings.outbound_network.split(",") if v.strip()}
         self.supervisor = Supervisor(
             settings.data_dir / "service-logs",
             credentials=self._runtime_credentials,
             max_age=RUNTIME_TOKEN_RENEW_SECONDS,
             log_policy=LogPolicy(file_bytes=settings.service_log_bytes, files=settings.service_log_files),
             scratch=platform.scratch,
+            sandbox=not settings.unsafe_no_sandbox,
+            limits=worker_limits(settings),
+            outbound=lambda bundle: bool({bundle.service_id, bundle.ring_id} & outbound),
+            idle_seconds=settings.worker_idle_seconds,
+            max_workers=settings.max_workers,
         )
         self.routes = RouteTable(self._load, self.epoch)
         self.jobs = JobRunner(platform.sessions, self.routes, self.supervisor)
@@ -81,13 +90,17 @@ class ServicesRuntime:
     def _worker_env(self, session: Any, service: HostedService) -> dict[str, str]:
         """What a worker's FlowSDK reads, but its token: tenant ids and the platform URL."""
         settings = self.platform.settings
-        return {
+        env = {
             "ORG_ID": service.org_id,
             "WORKSPACE_ID": service.workspace_id,
             "SERVICE_ID": service.id,
             "RING_ID": service.ring_id or "",
             "PLATFORM_API_URL": f"http://{settings.host}:{settings.port}",
         }
+        if settings.api_socket:
+            # A worker has no network of its own: FlowSDK reaches the API over this socket.
+            env["PLATFORM_API_SOCKET"] = settings.api_socket
+        return env
 
     async def _runtime_credentials(self, bundle: Bundle) -> dict[str, str]:
         """A fresh AUTH_TOKEN for each worker start (the supervisor replaces a worker
@@ -143,6 +156,12 @@ def _not_dumpable() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+
+
+def worker_limits(settings: Settings) -> Limits:
+    """The workers' resource limits: FLOW_WORKER_* settings over the defaults, within the maxima."""
+    chosen = {name: getattr(settings, f"worker_{name}") for name in LIMIT_NAMES}
+    return replace(DEFAULTS, **{k: v for k, v in chosen.items() if v is not None}).clamp()
 
 
 def install(app: Any, platform: Platform) -> ServicesRuntime:

@@ -13,6 +13,11 @@ Failure handling:
   group is killed once none is left (a stuck thread cannot be stopped any other way);
 - platform exit: `aclose()` terminates every process group; should the platform die
   without it, each worker sees its parent pipe close and exits (`worker._watch_parent`).
+
+Sandbox (`flow_platform.sandbox`): each worker gets a uid of its own (when the platform
+runs as root), its own PID, mount and network namespaces (so nothing it starts outlives
+it) and resource limits. Workers nobody called for `idle_seconds` are stopped, and at
+most `max_workers` run at once: starting one more stops the least recently used.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from flow_platform.runtime.upstream import (
     WorkerTimeout,
     WorkerUnavailable,
 )
+from flow_platform.sandbox import uids
+from flow_platform.sandbox.policy import DEFAULTS, Limits, Policy
 from flow_platform.scratch import ScratchSpace, make_private_dir
 
 logger = logging.getLogger("flow_platform.runtime")
@@ -51,6 +58,7 @@ MAX_CALLS_PER_WORKER = 256
 # Passed through from the platform's environment; everything else is dropped so that
 # secrets (database URL, signing keys) never reach service code.
 _INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")
+EXIT_OUT_OF_MEMORY = 71  # runtime/worker.py: it answered WORKER_OUT_OF_MEMORY, then left
 
 
 class WorkerProcess:
@@ -72,6 +80,9 @@ class WorkerProcess:
         self.stopping = False  # the platform asked it to stop: its exit is expected
         self.dead = False
         self.started_at = 0.0
+        self.last_used = time.monotonic()
+        self.uid: uids.UidLease | None = None
+        self.code_pid: int | None = None
         self.exited: asyncio.Future[int] | None = None
         self._parent_w: int | None = None
         # Sent first on every connection: the worker serves only those who know it, so
@@ -80,11 +91,13 @@ class WorkerProcess:
 
     @property
     def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
+        """The pid of the process running the code (inside its sandbox, a child of `proc`)."""
+        return self.code_pid or (self.proc.pid if self.proc else None)
 
-    async def start(self, python: str, env: dict[str, str], ready_timeout: float) -> None:
+    async def start(self, python: str, env: dict[str, str], ready_timeout: float, policy: Policy | None = None) -> None:
         loop = asyncio.get_running_loop()
         self.workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        uids.give(self.workdir, self.uid)  # the only folder it may write, under its own uid
         ready_r, ready_w = os.pipe()
         parent_r, self._parent_w = os.pipe()
         # The bundle (code and all) goes over the child's stdin, never to disk, where
@@ -102,6 +115,8 @@ class WorkerProcess:
             "--parent-fd",
             str(parent_r),
         ]
+        if policy is not None:
+            args += ["--sandbox", policy.dumps()]
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)
         self.log.note(f"worker starting for v{self.bundle.version}")
@@ -134,9 +149,11 @@ class WorkerProcess:
         ready = loop.create_future()
 
         def on_ready() -> None:
-            data = os.read(ready_r, 1)
+            data = os.read(ready_r, 64)  # b"R" and its pid, in one write
+            if data[1:].isdigit():
+                self.code_pid = int(data[1:])
             if not ready.done():
-                ready.set_result(data == b"R")
+                ready.set_result(data[:1] == b"R")
 
         loop.add_reader(ready_r, on_ready)
         try:
@@ -186,7 +203,10 @@ class WorkerProcess:
 
     async def call(self, request: bytes, timeout: float) -> tuple[int, bytes]:
         async with self.slots:
-            return await self._call(request, timeout)
+            try:
+                return await self._call(request, timeout)
+            finally:
+                self.last_used = time.monotonic()  # idle counts from the end of the last call
 
     async def _call(self, request: bytes, timeout: float) -> tuple[int, bytes]:
         if self.dead:
@@ -265,9 +285,22 @@ class Supervisor:
         max_age: float | None = None,
         log_policy: LogPolicy | None = None,
         scratch: ScratchSpace | None = None,
+        sandbox: bool = True,
+        limits: Limits = DEFAULTS,
+        outbound: Callable[[Bundle], bool] | None = None,
+        idle_seconds: float | None = None,
+        max_workers: int | None = None,
     ) -> None:
         """`credentials` gives each worker start fresh environment entries (its token);
-        `max_age` replaces a worker that old on its next call, before they expire."""
+        `max_age` replaces a worker that old on its next call, before they expire;
+        `sandbox=False` runs workers unconfined (FLOW_UNSAFE_NO_SANDBOX, benchmarks only);
+        `outbound` says which bundles may use the network."""
+        self.sandbox = sandbox
+        self.limits = limits
+        self.outbound = outbound
+        self.idle_seconds = idle_seconds
+        self.max_workers = max_workers
+        self._idle_task: asyncio.Task[None] | None = None
         self.log_dir = Path(log_dir)
         self.log_policy = log_policy or LogPolicy()
         self._logs: dict[VersionKey, VersionLog] = {}
@@ -292,6 +325,8 @@ class Supervisor:
         # made on the first start so that an app that never runs a worker leaves none.
         if self._run_dir is None:
             self._run_dir = self.scratch.make("r") if self.scratch else make_private_dir("flow-rt-")
+            # Workers under their own uids pass through to their own 0700 folders only.
+            self._run_dir.chmod(0o711)
         return self._run_dir
 
     def log_path(self, service_id: str, version: int) -> Path:
@@ -319,6 +354,7 @@ class Supervisor:
             self._write_log(worker, "worker replaced: its credentials are due for renewal")
             self._drop(worker)  # calls in flight finish on it
             worker = await self._ensure(bundle)
+        worker.last_used = time.monotonic()
         try:
             return await worker.call(request, timeout)
         except WorkerUnavailable:
@@ -376,7 +412,20 @@ class Supervisor:
         env = self._env(bundle, workdir)
         if self.credentials is not None:
             env.update(await self.credentials(bundle))
-        await worker.start(self.python, env, self.ready_timeout)
+        self._make_room()
+        policy = None
+        if self.sandbox:
+            worker.uid = uids.lease()
+            network = self.outbound is not None and self.outbound(bundle)
+            uid = worker.uid.uid if worker.uid is not None else None
+            policy = Policy(network=network, uid=uid, limits=self.limits)
+        try:
+            await worker.start(self.python, env, self.ready_timeout, policy)
+        except BaseException:
+            if worker.uid is not None:
+                worker.uid.release()
+            raise
+        self._watch_idle()
         self.workers[worker.key] = worker
         assert worker.exited is not None
         worker.exited.add_done_callback(lambda f: self._on_exit(worker, f.result()))
@@ -388,7 +437,35 @@ class Supervisor:
         env.update(bundle.env)
         # Its own folder is the only one it may write under Landlock: temp files go there.
         env.update(HOME=str(workdir), TMPDIR=str(workdir), PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+        # glibc reserves 64 MiB of address space per malloc arena and thread group;
+        # two keep a worker's threads within its address-space limit.
+        env["MALLOC_ARENA_MAX"] = "2"
         return env
+
+    def _make_room(self) -> None:
+        """At the ceiling of live workers, stop the least recently used one."""
+        if self.max_workers is None:
+            return
+        live = [w for w in self.workers.values() if not w.dead]
+        live.sort(key=lambda w: w.last_used)
+        while len(live) >= self.max_workers:
+            victim = live.pop(0)
+            self._write_log(victim, f"worker stopped: {self.max_workers} workers were running (least recently used)")
+            self._drop(victim)
+
+    def _watch_idle(self) -> None:
+        if self.idle_seconds is None or self._idle_task is not None:
+            return
+        self._idle_task = asyncio.get_running_loop().create_task(self._stop_idle(self.idle_seconds))
+
+    async def _stop_idle(self, idle: float) -> None:
+        while not self._closing:
+            await asyncio.sleep(min(max(idle / 4, 0.05), 30.0))
+            now = time.monotonic()
+            for worker in list(self.workers.values()):
+                if worker.active == 0 and now - worker.last_used > idle:
+                    self._write_log(worker, f"worker stopped: idle for {idle:g} s")
+                    self._drop(worker)
 
     def _drop(self, worker: WorkerProcess) -> None:
         if self.workers.get(worker.key) is worker:
@@ -400,7 +477,11 @@ class Supervisor:
     def _on_exit(self, worker: WorkerProcess, code: int) -> None:
         self._retired.discard(worker)
         shutil.rmtree(worker.workdir, ignore_errors=True)
+        if worker.uid is not None:
+            worker.uid.release()  # its namespace, and every process in it, is gone
         how = "was stopped by the platform" if worker.stopping else "exited unexpectedly"
+        if code == EXIT_OUT_OF_MEMORY:
+            how = "ran out of memory and exited"
         if worker.output is not None:
             # After its last output; a grandchild that keeps the pipe open delays it a second at most.
             worker.output.finish(f"worker {worker.pid} {how} (exit code {code})")
@@ -446,6 +527,8 @@ class Supervisor:
     async def aclose(self, grace: float = 2.0) -> None:
         """Stop every worker: SIGTERM to each process group, SIGKILL after `grace`."""
         self._closing = True
+        if self._idle_task is not None:
+            self._idle_task.cancel()
         workers = self.running()
         for worker in workers:
             worker.kill(signal.SIGTERM)

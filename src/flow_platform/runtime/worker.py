@@ -39,9 +39,15 @@ import httptools
 
 from flow_platform.runtime.bundle import Bundle, EndpointSpec, RouteMiss, Router
 from flow_platform.runtime.schema import validate
+from flow_platform.sandbox import landlock, namespaces
+from flow_platform.sandbox.confine import confine
+from flow_platform.sandbox.policy import Policy
 from flow_sdk.runtime import FlowSDK, HTTPError
 
 CONTROL_PREFIX = "x-flow-"
+THREAD_STACK_BYTES = 2 * 1024 * 1024
+# Exit status of a worker that ran out of memory: it answered the call, then left.
+EXIT_OUT_OF_MEMORY = 71
 _REASONS = {int(s): s.phrase.encode() for s in HTTPStatus}
 
 
@@ -89,6 +95,7 @@ class App:
         self.router = Router(bundle.endpoints)
         self.loop = loop  # runs the async handlers
         self.conn_key = b""  # when set, every connection must start with it and a newline
+        self.out_of_memory = False
 
     def prepare(
         self, method: str, target: bytes, headers: dict[str, str], body: bytes
@@ -147,6 +154,14 @@ class App:
                 result = future.result()
             else:
                 result = handler.func(*args)
+        except MemoryError:
+            # The worker's memory limit: end this process once the call is answered, as
+            # the handler may have left it short of memory.
+            self.out_of_memory = True
+            request_id = request["headers"].get("x-request-id", "")
+            _log(f"request {request_id}: the handler ran out of memory; the worker will be replaced")
+            msg = "the handler exceeded its memory limit"
+            return 502, error_body(502, "WORKER_OUT_OF_MEMORY", msg, request_id)
         except BaseException as exc:  # noqa: BLE001 - any failure is the handler's answer
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
@@ -238,6 +253,8 @@ def serve_connection(sock: socket.socket, app: App) -> None:
                 keep_alive = parser.should_keep_alive()
                 status, answer = app.handle(method, target, headers, body)
                 sock.sendall(http_response(status, answer, keep_alive))
+                if app.out_of_memory:
+                    os._exit(EXIT_OUT_OF_MEMORY)
                 if not keep_alive:
                     return
     except OSError:
@@ -265,7 +282,10 @@ def _accept_forever(listener: socket.socket, app: App) -> None:
         sock, _ = listener.accept()
         if sock.family == socket.AF_INET:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=serve_connection, args=(sock, app), daemon=True).start()
+        try:
+            threading.Thread(target=serve_connection, args=(sock, app), daemon=True).start()
+        except RuntimeError:  # out of threads (RLIMIT_NPROC) or memory: refuse this one
+            sock.close()
 
 
 def _watch_parent(fd: int) -> None:
@@ -287,23 +307,22 @@ def _read_bundle(where: str) -> tuple[Bundle, bytes]:
     return Bundle.loads(Path(where).read_text()), b""
 
 
-def _isolate(workdir: str) -> str:
+def _isolate(workdir: str, policy: Policy | None, namespaces: str) -> str:
     """Confine this process before any service code runs; says what applied.
 
-    - not dumpable: other processes of this user (sibling workers) cannot read our
-      /proc files (environ holds AUTH_TOKEN) or ptrace us;
-    - Landlock (the deployer probe's rules): read-only access to the interpreter and
-      its libraries, read-write access to `workdir` only (which holds our socket), no
-      signals to processes outside the sandbox. Not the platform's data dir, not the
-      folders of other workers, not /proc of other processes.
+    With a policy (the supervisor's way): see `flow_platform.sandbox`. Without one (a
+    worker started by hand): Landlock only, and not dumpable, so other processes of this
+    user cannot read our /proc files (environ holds AUTH_TOKEN).
     """
+    if policy is not None:
+        keep = tuple(os.path.dirname(p) for p in [os.environ.get("PLATFORM_API_SOCKET", "")] if p)
+        applied = confine(policy, workdir, keep=keep, namespaced=not namespaces.startswith("none"))
+        return "; ".join([f"namespaces {namespaces}", *applied])
     import ctypes
 
-    from flow_platform.deployer._probe import _confine
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
-    return "landlock" if _confine(workdir) else "unconfined (no Landlock in this kernel)"
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+    version = landlock.restrict(workdir)
+    return f"landlock ABI {version}" if version else "unconfined (no Landlock in this kernel)"
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -320,14 +339,22 @@ def serve(args: argparse.Namespace) -> None:
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         tcp.bind(("127.0.0.1", args.port))
         listeners.append(tcp)
-    isolation = _isolate(os.getcwd()) if args.confine else "unconfined (--no-confine)"
+    policy = Policy.loads(args.sandbox) if args.sandbox else None
+    if args.confine:
+        isolation = _isolate(os.getcwd(), policy, args.namespaces)
+    else:
+        isolation = "unconfined (--no-confine)"
+    # Each connection has a thread: smaller stacks keep 256 of them inside the address
+    # space limit (see sandbox.policy.ADDRESS_SPACE_ALLOWANCE_MB).
+    threading.stack_size(THREAD_STACK_BYTES)
     app = App(bundle, loop)  # the service's code runs from here on
     app.conn_key = key
     for listener in listeners:
         listener.listen(512)
         threading.Thread(target=_accept_forever, args=(listener, app), daemon=True).start()
     if args.ready_fd is not None:
-        os.write(args.ready_fd, b"R")
+        # Our pid as the platform sees it (getpid() answers 2 inside the PID namespace).
+        os.write(args.ready_fd, b"R" + os.readlink("/proc/self").encode())
         os.close(args.ready_fd)
     _log(f"worker {os.getpid()} ready: service {bundle.service_id} v{bundle.version}; {isolation}")
     # Handler threads may be stuck; exit without waiting for them.
@@ -344,10 +371,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int)
     parser.add_argument("--ready-fd", type=int)
     parser.add_argument("--parent-fd", type=int)
+    parser.add_argument("--sandbox", help="the sandbox policy (JSON), from the supervisor")
     parser.add_argument(
         "--no-confine", dest="confine", action="store_false", help="skip Landlock (benchmarks, debugging)"
     )
     args = parser.parse_args(argv)
+    args.namespaces = "none (no policy)"
+    if args.sandbox and args.confine:
+        policy = Policy.loads(args.sandbox)
+        if policy.enabled:
+            # First, while this process has one thread; returns in the namespace's child.
+            args.namespaces = namespaces.enter(policy.network)
     if args.parent_fd is not None:
         threading.Thread(target=_watch_parent, args=(args.parent_fd,), daemon=True).start()
     serve(args)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 
@@ -14,3 +16,5 @@ class VersionInfo(BaseModel):
     version: str
     api: str
     python: str
+    # Which protections confine hosted-service workers and deploy probes on this kernel.
+    sandbox: dict[str, Any]

@@ -9,7 +9,7 @@ from pathlib import Path
 from flow_platform.runtime.bundle import Bundle, EndpointSpec
 from flow_platform.runtime.supervisor import Supervisor
 
-TOKEN = "import os\ndef main(r):\n    return [os.getpid(), os.environ.get('AUTH_TOKEN')]\n"
+TOKEN = "import os\ndef main(r):\n    return [int(os.readlink('/proc/self')), os.environ.get('AUTH_TOKEN')]\n"
 
 
 def _request() -> bytes:

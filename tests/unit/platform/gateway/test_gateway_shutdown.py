@@ -14,7 +14,7 @@ import httpx
 
 from flow_platform.runtime.bundle import EndpointSpec
 
-PID = "import os\ndef main(r):\n    return os.getpid()\n"
+PID = "import os\ndef main(r):\n    return int(os.readlink('/proc/self'))\n"
 
 
 def alive(pid: int) -> bool:
