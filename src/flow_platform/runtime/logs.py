@@ -108,11 +108,17 @@ class VersionLog:
             delay=True,
         )
         self._handler.terminator = ""
+        self._closed = False
 
     def write(self, data: bytes) -> None:
         """Append complete lines; rotates first when they would not fit the current file."""
-        if data:
-            self._handler.handle(logging.makeLogRecord({"msg": data.decode("latin-1")}))
+        if not data:
+            return
+        # Under the handler's own (re-entrant) lock: output that arrives after close() must
+        # not reopen the file (a handler with delay=True would), or it stays open for good.
+        with self._handler.lock:  # type: ignore[union-attr]
+            if not self._closed:
+                self._handler.handle(logging.makeLogRecord({"msg": data.decode("latin-1")}))
 
     def note(self, message: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -120,7 +126,9 @@ class VersionLog:
         self.write(line[: self.policy.line_bytes] + b"\n")
 
     def close(self) -> None:
-        self._handler.close()
+        with self._handler.lock:  # type: ignore[union-attr]
+            self._closed = True
+            self._handler.close()
 
 
 def log_files(path: Path, files: int) -> list[Path]:

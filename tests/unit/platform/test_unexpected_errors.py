@@ -18,7 +18,7 @@ import uvicorn
 from flow_platform.api.deps import get_principal
 from flow_platform.app import create_app
 from flow_platform.gateway.app import Gateway
-from flow_platform.gateway.auth import default_authenticators
+from flow_platform.gateway.authenticators import default_authenticators
 from flow_platform.gateway.routes import RouteEpoch, RouteTable
 from flow_platform.runtime.supervisor import Supervisor
 from flow_platform.settings import Settings
