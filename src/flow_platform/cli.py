@@ -124,11 +124,6 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
     from .app import create_app
 
     settings = _settings(data_dir, database_url, host=host, port=port, log_level=log_level)
-    # Open, upgrade and check the store before serving (or logging) anything, so that a
-    # bad URL or a wrong secret is one line rather than a failed start.
-    with _platform_session(settings):
-        pass
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Bind first, so port 0 works and the printed URL is the real one, with no race.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -138,6 +133,11 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
     except OSError as exc:
         _fail(f"cannot listen on {host}:{port}: {exc.strerror}")
     sock.listen(2048)
+    # Open, upgrade and check the store before serving (or logging) anything, so that a
+    # bad URL or a wrong secret is one line rather than a failed start.
+    with _platform_session(settings):
+        pass
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     bound_port = sock.getsockname()[1]
     url = f"http://{host if family == socket.AF_INET else f'[{host}]'}:{bound_port}"
     store = "postgresql" if not settings.is_sqlite else f"sqlite ({settings.data_dir})"
