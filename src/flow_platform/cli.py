@@ -189,11 +189,6 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
         LogPolicy(file_bytes=settings.service_log_bytes, files=settings.service_log_files)
     except ValueError as exc:
         _fail(f"invalid setting: {exc}")
-    # Open, upgrade and check the store before serving (or logging) anything, so that a
-    # bad URL or a wrong secret is one line rather than a failed start.
-    with _platform_session(settings):
-        pass
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Bind first, so port 0 works and the printed URL is the real one, with no race.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -204,6 +199,11 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
         sock.close()
         _fail(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}")
     sock.listen(2048)
+    # Open, upgrade and check the store before serving (or logging) anything, so that a
+    # bad URL or a wrong secret is one line rather than a failed start.
+    with _platform_session(settings):
+        pass
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     bound_port = sock.getsockname()[1]
     url = f"http://{host if family == socket.AF_INET else f'[{host}]'}:{bound_port}"
     store = "postgresql" if not settings.is_sqlite else f"sqlite ({settings.data_dir})"

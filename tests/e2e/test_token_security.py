@@ -118,7 +118,8 @@ def test_database_holds_no_api_key_in_clear(platform, tenant):
 
     secret_part = tenant.api_key[len("fl_") + 12 : -6]
     with platform.session() as session:
-        inspector = inspect(session.get_bind())
+        # The session's own connection: a second one would queue behind its write lock (SQLite).
+        inspector = inspect(session.connection())
         for name in inspector.get_table_names():
             cols = [c["name"] for c in inspector.get_columns(name)]
             from sqlalchemy import column

@@ -123,6 +123,7 @@ def read_logs(
         version = published[-1] if published else versions[-1].number
     elif version not in {v.number for v in versions}:
         raise NotFound(f"version {version} not found", code="VERSION_NOT_FOUND")
+    session.commit()  # hold no store transaction (SQLite: the write lock) while reading files
     return ServiceLogs(service_id=row.id, version=version, text=runtime.supervisor.read_log(row.id, version, tail))
 
 

@@ -84,6 +84,7 @@ def execute_ddl(
     except DomainError as err:
         audit.write(outcome="failed", error=err.message, kind=analysis.kind, risk=analysis.risk)
         raise
+    session.commit()  # hold no store transaction (SQLite: the write lock) while the statement runs
     if confirm:
         run = runner.execute(target, analysis, timeouts, lock_key=instance.id)
     else:

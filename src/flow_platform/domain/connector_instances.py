@@ -98,6 +98,7 @@ def test_connector_instance(
 ) -> ConnectorInstance:
     row = read_connector_instance(session, workspace_id, instance_id)
     target, timeouts = target_for(settings, row)
+    session.commit()  # hold no store transaction (SQLite: the write lock) while connecting out
     ok, message = executors.executor_for(target.dialect).test_connection(target, timeouts)
     row.test_status = "success" if ok else "failed"
     row.test_message = message

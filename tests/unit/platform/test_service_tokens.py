@@ -26,6 +26,7 @@ from flow_platform.domain.service_token_verifier import ServiceTokenVerifier
 from flow_platform.domain.signing import keypair
 from flow_platform.platform import Platform
 from flow_platform.settings import Settings
+from flow_platform.store.db import read_only_engine
 from flow_platform.store.migrate import upgrade
 from flow_platform.store.tables import HostedService, Org, Workspace
 
@@ -43,7 +44,8 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
         s.flush()
         s.add(Workspace(id=WS, org_id=ORG, name="main"))
         s.commit()
-    with p.engine.connect() as conn:
+    # A checkpoint cannot run inside a write transaction: use a deferred (read) one.
+    with read_only_engine(p.engine).connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     p.close()
     return folder / "platform.db"
