@@ -20,6 +20,7 @@ from flow_platform.gateway.routes import RouteTable, ServiceRoute, VersionRoute
 from flow_platform.runtime.bundle import EndpointSpec, RouteMiss
 from flow_platform.runtime.supervisor import Supervisor
 from flow_platform.runtime.upstream import WorkerCrashed, WorkerTimeout, WorkerUnavailable
+from flow_sdk import _wire as wire
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -181,7 +182,7 @@ class Gateway:
         query = scope.get("query_string", b"")
         if is_async:
             if not spec.async_eligible:
-                raise GatewayError(400, "not_async_eligible", f"{method} {path} is not async eligible")
+                raise GatewayError(400, wire.NOT_ASYNC_ELIGIBLE, f"{method} {path} is not async eligible")
             if self.jobs is None:
                 raise GatewayError(404, "NOT_FOUND", "async jobs are not enabled")
             text_headers = {
@@ -318,13 +319,7 @@ def build_request(
 
 
 def _error(err: GatewayError, request_id: str) -> bytes:
-    payload = {
-        "code": err.code,
-        "message": err.message,
-        "details": err.details,
-        "request_id": request_id,
-    }
-    return json.dumps(payload).encode()
+    return wire.error_bytes(err.status, err.message, code=err.code, details=err.details, request_id=request_id)
 
 
 async def _respond(

@@ -39,6 +39,7 @@ import httptools
 
 from flow_platform.runtime.bundle import Bundle, EndpointSpec, RouteMiss, Router
 from flow_platform.runtime.schema import validate
+from flow_sdk import _wire as wire
 from flow_sdk.runtime import FlowSDK, HTTPError
 
 CONTROL_PREFIX = "x-flow-"
@@ -66,8 +67,7 @@ class Handler:
 
 
 def error_body(status: int, code: str, message: str, request_id: str, details: Any = ()) -> bytes:
-    payload = {"code": code, "message": message, "details": list(details), "request_id": request_id}
-    return json.dumps(payload).encode()
+    return wire.error_bytes(status, message, code=code, request_id=request_id, details=details)
 
 
 def http_response(status: int, body: bytes, keep_alive: bool = True) -> bytes:
