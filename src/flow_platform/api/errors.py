@@ -18,7 +18,6 @@ from .request_id import current_request_id
 log = logging.getLogger("flow_platform.errors")
 
 
-
 def error_response(
     status: int,
     message: str,
