@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from support.hosted import deploy
 
 from flow_sdk import AsyncCLIClient, CLIAuthenticationError, CLIClientError, CLINotFoundError
 from flow_sdk.config import FlowConfig
+from support.hosted import deploy
 
 ANALYZE = 'def main(request):\n    return {"sentiment": "positive", "confidence": 0.92}\n'
 STATUS = 'def main(request):\n    return {"version": 1}\n'

@@ -195,10 +195,18 @@ def _log(message: str) -> None:
 
 
 class _Parsed:
-    """httptools callbacks for one connection; complete requests queue in `ready`."""
+    """httptools callbacks for one connection; complete requests queue in `ready`.
+
+    Method and keep-alive are read per message, when its head is complete: with
+    pipelining, one feed can hold several requests, and by the time they are answered
+    the parser only knows the last one.
+    """
 
     def __init__(self) -> None:
-        self.ready: deque[tuple[bytes, dict[str, str], bytes]] = deque()
+        self.ready: deque[tuple[str, bytes, dict[str, str], bytes, bool]] = deque()
+        self.parser: Any = None
+        self.method = ""
+        self.keep_alive = True
         self.url = b""
         self.headers: dict[str, str] = {}
         self.body: list[bytes] = []
@@ -209,11 +217,15 @@ class _Parsed:
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
 
+    def on_headers_complete(self) -> None:
+        self.method = self.parser.get_method().decode()
+        self.keep_alive = self.parser.should_keep_alive()
+
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
 
     def on_message_complete(self) -> None:
-        self.ready.append((self.url, self.headers, b"".join(self.body)))
+        self.ready.append((self.method, self.url, self.headers, b"".join(self.body), self.keep_alive))
         self.url, self.headers, self.body = b"", {}, []
 
 
@@ -221,6 +233,7 @@ def serve_connection(sock: socket.socket, app: App) -> None:
     """Answer the requests on one keep-alive connection, in order, until it closes."""
     state = _Parsed()
     parser = httptools.HttpRequestParser(state)
+    state.parser = parser
     try:
         data = _check_key(sock, app.conn_key) if app.conn_key else b""
         if data is None:
@@ -228,18 +241,19 @@ def serve_connection(sock: socket.socket, app: App) -> None:
         while data or (data := sock.recv(65536)):
             try:
                 parser.feed_data(data)
+                malformed = False
             except httptools.HttpParserError:
-                sock.sendall(http_response(400, b'{"code":"BAD_REQUEST"}', False))
-                return
+                malformed = True  # the requests parsed before the fault still get answers
             data = b""
             while state.ready:
-                target, headers, body = state.ready.popleft()
-                method = parser.get_method().decode()
-                keep_alive = parser.should_keep_alive()
+                method, target, headers, body, keep_alive = state.ready.popleft()
                 status, answer = app.handle(method, target, headers, body)
                 sock.sendall(http_response(status, answer, keep_alive))
                 if not keep_alive:
                     return
+            if malformed:
+                sock.sendall(http_response(400, b'{"code":"BAD_REQUEST"}', False))
+                return
     except OSError:
         pass  # the caller went away (e.g. the gateway gave up after a timeout)
     finally:
