@@ -55,9 +55,7 @@ def test_invoke_and_version_pinning(client, config):
 
 def test_api_key_exchange_and_tenancy(tenant):
     async def main():
-        token = await AsyncCLIClient.exchange_api_key(
-            platform_url=tenant.url, api_key=tenant.api_key, ttl_minutes=60
-        )
+        token = await AsyncCLIClient.exchange_api_key(platform_url=tenant.url, api_key=tenant.api_key, ttl_minutes=60)
         async with AsyncCLIClient(FlowConfig(token, tenant.url, tenant.org_id, tenant.workspace_id)) as client:
             orgs = await client.list_orgs()
             workspaces = await client.list_workspaces(org_id=tenant.org_id)

@@ -11,6 +11,11 @@ import click
 # so `flow-sdk --help` imports no command module; a test keeps the help lines in sync.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "auth": ("auth", "auth", "Log in and out."),
+    "completion": (
+        "completion",
+        "completion",
+        'Print the shell completion script: eval "$(flow-sdk completion bash)".',
+    ),
     "components": (
         "components",
         "components",
@@ -28,6 +33,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "orgs": ("tenancy", "orgs", "Organizations you can reach."),
     "rings": ("rings", "rings", "Deployment rings of the workspace, in promotion order."),
     "services": ("services", "services", "Hosted services: create, publish, call and read logs."),
+    "status": (
+        "status",
+        "status",
+        "Show the platform URL, its version, whether it answers, and the token's expiry; exit 1 when it is down.",
+    ),
     "tokens": ("tokens", "tokens", "Service tokens (fl_hsl_...) for calling a hosted service."),
     "whoami": ("auth", "whoami", "Show who the stored credentials act as; exit 1 when they are not valid."),
     "workspaces": ("tenancy", "workspaces", "Workspaces of an organization."),
