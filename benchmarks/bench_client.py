@@ -13,10 +13,10 @@ import time
 
 import httpx
 from _common import alternate, median_ms, report, running_platform
-from support.hosted import deploy
 
 from flow_sdk.cli_client import CLIClient
 from flow_sdk.config import FlowConfig
+from support.hosted import deploy
 
 CALLS_PER_ROUND = 200
 ROUNDS = 10
@@ -36,23 +36,28 @@ def main() -> None:
             def sdk() -> list[float]:
                 out = []
                 for _ in range(CALLS_PER_ROUND):
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.thread_time()
                     client.invoke_service(sid, "GET", "/ping")
                     out.append(time.perf_counter() - t)
+                    cpu_sdk.append(time.thread_time() - c)
                 return out
 
             def bare() -> list[float]:
                 out = []
                 for _ in range(CALLS_PER_ROUND):
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.thread_time()
                     r = raw.get(path, headers=headers)
                     r.raise_for_status()
                     r.json()
                     out.append(time.perf_counter() - t)
+                    cpu_bare.append(time.thread_time() - c)
                 return out
 
+            cpu_sdk: list[float] = []
+            cpu_bare: list[float] = []
             assert client.invoke_service(sid, "GET", "/ping") == {"ok": True}
             sdk(), bare()  # warm the pools, the worker and the server
+            cpu_sdk.clear(), cpu_bare.clear()
             if "--profile" in sys.argv:
                 import cProfile
                 import pstats
@@ -68,6 +73,11 @@ def main() -> None:
             ("raw httpx", f"{median_ms(b):.3f} ms"),
             ("CLIClient", f"{median_ms(s):.3f} ms"),
             ("samples", f"{len(s)} each, {ROUNDS} alternating rounds"),
+            # The caller's own CPU per call: what the client adds, without the server's
+            # share and without the scheduling noise of a busy machine.
+            ("raw httpx CPU", f"{median_ms(cpu_bare) * 1000:.0f} us"),
+            ("CLIClient CPU", f"{median_ms(cpu_sdk) * 1000:.0f} us"),
+            ("CPU ratio", f"{median_ms(cpu_sdk) / median_ms(cpu_bare):.2f}"),
         ],
         "CLIClient / httpx",
         ratio,
