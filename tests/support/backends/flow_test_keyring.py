@@ -14,11 +14,16 @@ import os
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
+from keyring.compat import properties
 from keyring.errors import PasswordDeleteError
 
 
 class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    # Never chosen on its own (keyring considers every loaded backend class): only
+    # through keyring.set_keyring in the test that wants it.
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("set explicitly with keyring.set_keyring")
 
     def __init__(self) -> None:
         super().__init__()
@@ -36,7 +41,11 @@ class MemoryKeyring(KeyringBackend):
 
 
 class FileKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    @properties.classproperty
+    def priority(cls) -> float:
+        if "FLOW_TEST_KEYRING_FILE" not in os.environ:
+            raise RuntimeError("only where a test names its file")
+        return 1
 
     @property
     def _path(self) -> Path:
