@@ -209,6 +209,7 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
     store = "postgresql" if not settings.is_sqlite else f"sqlite ({settings.data_dir})"
 
     def announce() -> None:
+        _write_server_file(settings, url)
         # Tests and the quickstart wait for this exact line: keep its shape.
         click.echo(f"Flow platform listening on {url} (store: {store}, pid {os.getpid()})")
         sys.stdout.flush()
@@ -246,7 +247,41 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
         server.run(sockets=[sock, api_sock])
     finally:
         shutil.rmtree(api_dir, ignore_errors=True)
+        _remove_server_file(settings)
     click.echo("Flow platform stopped")
+
+
+def _server_file(settings: Settings) -> Any:
+    return settings.data_dir / "run" / "server.json"
+
+
+def _write_server_file(settings: Settings, url: str) -> None:
+    """Where the server of this data dir listens, so `bootstrap` can print the real URL."""
+    path = _server_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"url": url, "pid": os.getpid()}))
+    tmp.replace(path)
+
+
+def _remove_server_file(settings: Settings) -> None:
+    path = _server_file(settings)
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def _running_server_url(settings: Settings) -> str | None:
+    """The URL a live `serve` of this data dir wrote, or None (none running, or it died)."""
+    try:
+        info = json.loads(_server_file(settings).read_text())
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    url = info.get("url")
+    return url if isinstance(url, str) else None
 
 
 @main.command()
@@ -257,7 +292,7 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
     envvar="FLOW_PLATFORM_URL",
     default=None,
     type=Label(2048),
-    help="URL printed for clients. Default: http://HOST:PORT from the settings.",
+    help="URL printed for clients. Default: that of the server running on this data dir, else http://HOST:PORT.",
 )
 @_store_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -274,7 +309,7 @@ def bootstrap(
     from .domain.tenancy import bootstrap as do_bootstrap
 
     settings = _settings(data_dir, database_url)
-    url = platform_url or f"http://{settings.host}:{settings.port}"
+    url = platform_url or _running_server_url(settings) or f"http://{settings.host}:{settings.port}"
     try:
         with _platform_session(settings) as session:
             made = do_bootstrap(session, settings, org_name=org_name, workspace_name=workspace_name)

@@ -5,16 +5,23 @@ and full jitter, honouring ``Retry-After`` up to a cap. Only requests that are s
 repeat are retried: GET/HEAD/OPTIONS/PUT/DELETE, and a POST that carries an
 ``Idempotency-Key``. A POST without one is retried only when the connection failed
 before anything was sent, since then the platform cannot have acted on it.
+
+The retry logic is written once, without I/O (``_Core.steps``, a generator that asks
+for "send" or "sleep N" and is told what happened); ``Transport`` drives it with
+``httpx.Client`` and ``time.sleep``, ``AsyncTransport`` with ``httpx.AsyncClient`` and
+``asyncio.sleep``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import platform
 import random
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -42,43 +49,73 @@ RETRY_AFTER_CAP = 30.0
 # Refuse a token this close to expiry rather than fail half-way through a call.
 EXPIRY_MARGIN_SECONDS = 5
 
+# Asked for a fresh access token when the stored one has expired (a remembered API key).
+TokenRefresher = Callable[[], str]
+# What a step of the retry logic is told: the answer, or the transport failure.
+Outcome = httpx.Response | httpx.TransportError | None
+
 
 def default_timeout(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
 
-class Transport:
+@dataclass(slots=True)
+class Call:
+    """One logical request, however many attempts it takes."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    request_id: str
+    idempotent: bool
+    options: dict[str, Any]  # json / params / timeout for build_request, only those that are set
+
+
+class _Core:
+    """Builds calls and decides retries; never touches the network."""
+
     def __init__(
         self,
         base_url: str,
         *,
-        token: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 2,
-        http_client: httpx.Client | None = None,
-        default_headers: Mapping[str, str] | None = None,
+        token: str | None,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        refresh_token: TokenRefresher | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.token = token
         self.max_retries = max(0, max_retries)
-        self._owns_client = http_client is None
-        self._http = http_client or httpx.Client(
-            timeout=default_timeout(timeout),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        )
         self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(default_headers or {})}
-        self._token_exp = expires_at(token) if token else None
+        self._refresh = refresh_token
+        self.token = token
 
-    def close(self) -> None:
-        if self._owns_client:
-            self._http.close()
+    @property
+    def token(self) -> str | None:
+        return self._token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._token = value
+        self._token_exp = expires_at(value) if value else None
+        self._auth = f"Bearer {value}" if value else None
+
+    @property
+    def token_expires_at(self) -> float | None:
+        return self._token_exp
 
     def check_token(self) -> None:
-        """Fail before any network traffic when the stored token has already expired."""
-        if self._token_exp is not None and self._token_exp <= time.time() + EXPIRY_MARGIN_SECONDS:
-            raise CLIAuthenticationError("the stored access token has expired", code="TOKEN_EXPIRED", hint=LOGIN_HINT)
+        """Fail before any network traffic when the stored token has already expired.
 
-    def request(
+        With a remembered API key, trade it for a fresh token instead of failing.
+        """
+        if self._token_exp is not None and self._token_exp <= time.time() + EXPIRY_MARGIN_SECONDS:
+            if self._refresh is None:
+                raise CLIAuthenticationError(
+                    "the stored access token has expired", code="TOKEN_EXPIRED", hint=LOGIN_HINT
+                )
+            self.token = self._refresh()
+
+    def prepare(
         self,
         method: str,
         path: str,
@@ -89,102 +126,213 @@ class Transport:
         authenticated: bool = True,
         idempotent: bool | None = None,
         timeout: float | None = None,
-    ) -> httpx.Response:
+    ) -> Call:
         method = method.upper()
-        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
         hdrs = dict(self._headers)
-        if authenticated and self.token:
+        if authenticated and self._auth:
             self.check_token()
-            hdrs["Authorization"] = f"Bearer {self.token}"
+            hdrs["Authorization"] = self._auth
         if headers:
             hdrs.update(headers)
-        hdrs.setdefault("X-Request-ID", f"req_{uuid.uuid4().hex}")
+        request_id = hdrs.setdefault("X-Request-ID", f"req_{uuid.uuid4().hex}")
         if idempotent is None:
             idempotent = method in SAFE_METHODS or any(
                 k.lower() in ("idempotency-key", "x-idempotency-key") for k in hdrs
             )
-        query = {k: v for k, v in (params or {}).items() if v is not None}
-        request_timeout: Any = default_timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT
+        options: dict[str, Any] = {}
+        if json is not None:
+            options["json"] = json
+        if params:
+            # Only a non-empty query: httpx merges and re-parses the URL for any params.
+            query = {k: v for k, v in params.items() if v is not None}
+            if query:
+                options["params"] = query
+        if timeout is not None:
+            options["timeout"] = default_timeout(timeout)
+        return Call(method, url, hdrs, request_id, idempotent, options)
+
+    def steps(self, call: Call) -> Generator[float | None, Outcome, httpx.Response]:
+        """The retry logic: yields ``None`` for "send it", a float for "sleep that long"."""
         attempt = 0
         while True:
-            started = time.perf_counter()
-            try:
-                response = self._http.request(
-                    method, url, json=json, params=query, headers=hdrs, timeout=request_timeout
-                )
-            except httpx.TransportError as exc:
-                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-                if attempt < self.max_retries and (idempotent or never_sent):
+            outcome = yield None
+            if isinstance(outcome, httpx.TransportError):
+                never_sent = isinstance(outcome, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+                if attempt < self.max_retries and (call.idempotent or never_sent):
                     attempt += 1
-                    self._sleep(attempt, None, method, url, type(exc).__name__)
+                    yield self._delay(attempt, None, call, type(outcome).__name__)
                     continue
-                raise self._transport_error(exc, method, url, hdrs["X-Request-ID"]) from None
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            log.debug(
-                "%s %s -> %d (%.1f ms) request_id=%s",
-                method,
-                _redact(url),
-                response.status_code,
-                elapsed_ms,
-                response.headers.get("x-request-id", hdrs["X-Request-ID"]),
-            )
-            if (
-                response.status_code in RETRY_STATUSES
-                and attempt < self.max_retries
-                and (idempotent or response.status_code == 429)
-            ):
+                raise _transport_error(outcome, call) from None
+            assert outcome is not None
+            response = outcome
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "%s %s -> %d request_id=%s",
+                    call.method,
+                    _redact(call.url),
+                    response.status_code,
+                    response.headers.get("x-request-id", call.request_id),
+                )
+            status = response.status_code
+            if status in RETRY_STATUSES and attempt < self.max_retries and (call.idempotent or status == 429):
                 attempt += 1
                 response.close()
-                self._sleep(attempt, response.headers.get("retry-after"), method, url, str(response.status_code))
+                yield self._delay(attempt, response.headers.get("retry-after"), call, str(status))
                 continue
-            if response.is_error:
-                raise self._status_error(response, method, url)
+            if status >= 400:
+                raise _status_error(response, call)
             return response
 
-    def _sleep(self, attempt: int, retry_after: str | None, method: str, url: str, why: str) -> None:
+    def _delay(self, attempt: int, retry_after: str | None, call: Call, why: str) -> float:
         delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
         hinted = _parse_retry_after(retry_after)
         if hinted is not None:
             delay = min(hinted, RETRY_AFTER_CAP)
-        log.debug("retry %d of %s %s in %.2fs after %s", attempt, method, _redact(url), delay, why)
-        time.sleep(delay)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("retry %d of %s %s in %.2fs after %s", attempt, call.method, _redact(call.url), delay, why)
+        return delay
 
-    @staticmethod
-    def _transport_error(exc: httpx.TransportError, method: str, url: str, request_id: str) -> CLIClientError:
-        cls = CLITimeoutError if isinstance(exc, httpx.TimeoutException) else CLIConnectionError
-        what = "timed out" if cls is CLITimeoutError else f"could not connect ({type(exc).__name__})"
-        return cls(
-            f"{what}: is the platform running at {_origin(url)}?",
-            method=method,
-            url=_redact(url),
-            request_id=request_id,
+
+class Transport(_Core):
+    """Drives the retry logic with ``httpx.Client``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        http_client: httpx.Client | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        refresh_token: TokenRefresher | None = None,
+    ) -> None:
+        super().__init__(
+            base_url,
+            token=token,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            refresh_token=refresh_token,
+        )
+        self._owns_client = http_client is None
+        self._http = http_client or httpx.Client(
+            timeout=default_timeout(timeout),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         )
 
-    @staticmethod
-    def _status_error(response: httpx.Response, method: str, url: str) -> CLIClientError:
+    def close(self) -> None:
+        if self._owns_client:
+            self._http.close()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        call = self.prepare(method, path, **kwargs)
+        request = self._http.build_request(call.method, call.url, headers=call.headers, **call.options)
+        steps = self.steps(call)
+        outcome: Outcome = None
         try:
-            body: Any = response.json()
-        except ValueError:
-            body = response.text
-        code = message = None
-        if isinstance(body, dict):
-            code = body.get("code") if isinstance(body.get("code"), str) else None
-            message = body.get("message") if isinstance(body.get("message"), str) else None
-        status = response.status_code
-        cls = error_class_for(status)
-        kwargs: dict[str, Any] = {
-            "status_code": status,
-            "code": code,
-            "request_id": (body.get("request_id") if isinstance(body, dict) else None)
-            or response.headers.get("x-request-id"),
-            "method": method,
-            "url": _redact(url),
-            "body": body,
-            "hint": LOGIN_HINT if status == 401 else None,
-        }
-        if cls is CLIRateLimitError:
-            kwargs["retry_after"] = _parse_retry_after(response.headers.get("retry-after"))
-        return cls(message or response.reason_phrase or f"HTTP {status}", **kwargs)
+            next(steps)
+            while True:
+                try:
+                    outcome = self._http.send(request)
+                except httpx.TransportError as exc:
+                    outcome = exc
+                delay = steps.send(outcome)
+                if delay is not None:
+                    time.sleep(delay)
+                    next(steps)
+        except StopIteration as done:
+            response: httpx.Response = done.value
+            return response
+
+
+class AsyncTransport(_Core):
+    """Drives the same retry logic with ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        http_client: httpx.AsyncClient | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        refresh_token: TokenRefresher | None = None,
+    ) -> None:
+        super().__init__(
+            base_url,
+            token=token,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            refresh_token=refresh_token,
+        )
+        self._owns_client = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            timeout=default_timeout(timeout),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._http.aclose()
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        call = self.prepare(method, path, **kwargs)
+        request = self._http.build_request(call.method, call.url, headers=call.headers, **call.options)
+        steps = self.steps(call)
+        outcome: Outcome = None
+        try:
+            next(steps)
+            while True:
+                try:
+                    outcome = await self._http.send(request)
+                except httpx.TransportError as exc:
+                    outcome = exc
+                delay = steps.send(outcome)
+                if delay is not None:
+                    await asyncio.sleep(delay)
+                    next(steps)
+        except StopIteration as done:
+            response: httpx.Response = done.value
+            return response
+
+
+def _transport_error(exc: httpx.TransportError, call: Call) -> CLIClientError:
+    cls = CLITimeoutError if isinstance(exc, httpx.TimeoutException) else CLIConnectionError
+    what = "timed out" if cls is CLITimeoutError else f"could not connect ({type(exc).__name__})"
+    return cls(
+        f"{what}: is the platform running at {_origin(call.url)}?",
+        method=call.method,
+        url=_redact(call.url),
+        request_id=call.request_id,
+    )
+
+
+def _status_error(response: httpx.Response, call: Call) -> CLIClientError:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text
+    code = message = None
+    if isinstance(body, dict):
+        code = body.get("code") if isinstance(body.get("code"), str) else None
+        message = body.get("message") if isinstance(body.get("message"), str) else None
+    status = response.status_code
+    cls = error_class_for(status)
+    kwargs: dict[str, Any] = {
+        "status_code": status,
+        "code": code,
+        "request_id": (body.get("request_id") if isinstance(body, dict) else None)
+        or response.headers.get("x-request-id"),
+        "method": call.method,
+        "url": _redact(call.url),
+        "body": body,
+        "hint": LOGIN_HINT if status == 401 else None,
+    }
+    if cls is CLIRateLimitError:
+        kwargs["retry_after"] = _parse_retry_after(response.headers.get("retry-after"))
+    return cls(message or response.reason_phrase or f"HTTP {status}", **kwargs)
 
 
 def _parse_retry_after(value: str | None) -> float | None:

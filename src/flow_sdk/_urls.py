@@ -1,8 +1,14 @@
-"""Platform URL handling shared by the client and the command line."""
+"""Platform URL handling shared by the client and the command line.
+
+Every API path is built by ``api_path``: each segment is percent-encoded on its own,
+so an id can never add a segment (``/``) or climb out of its route (``.``/``..``).
+"""
 
 from __future__ import annotations
 
 from urllib.parse import quote
+
+from ._errors import CLIValidationError
 
 API_PREFIX = "/api/v1"
 # Characters a path may keep as they are (RFC 3986 pchar plus "/").
@@ -27,7 +33,15 @@ def _no_dot_segment(segment: str) -> str:
 
 def segment(value: object) -> str:
     """One path segment from a caller's value: it can never change the route."""
-    return _no_dot_segment(quote(str(value), safe=""))
+    text = str(value)
+    if not text:
+        raise CLIValidationError("an id in the request path must not be empty", code="EMPTY_ID")
+    return _no_dot_segment(quote(text, safe=""))
+
+
+def api_path(*segments: object) -> str:
+    """``/api/v1/<seg>/<seg>...`` with every segment encoded by ``segment``."""
+    return API_PREFIX + "".join("/" + segment(s) for s in segments)
 
 
 def quote_path(path: str) -> str:

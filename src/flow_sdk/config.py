@@ -4,6 +4,10 @@ Precedence, highest first: explicit arguments, environment (``FLOW_CONFIG`` name
 file; ``FLOW_ACCESS_TOKEN``, ``FLOW_PLATFORM_URL``, ``FLOW_ORG_ID``,
 ``FLOW_WORKSPACE_ID`` set values), then the file. Saving is atomic and private: mode
 0600 in a 0700 folder, tightening a looser file that is already there.
+
+Profiles: the default profile is the file's four top-level keys, as the spec has them;
+named profiles (``profile=``, ``FLOW_PROFILE``, ``flow-sdk --profile``) live under
+``"profiles": {"NAME": {the same four keys}}`` in the same file.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from ._errors import LOGIN_HINT, CLIConfigError
 
 REQUIRED = ("access_token", "platform_url", "org_id", "workspace_id")
+DEFAULT_PROFILE = "default"
 _ENV = {
     "access_token": "FLOW_ACCESS_TOKEN",
     "platform_url": "FLOW_PLATFORM_URL",
@@ -42,6 +47,8 @@ class FlowConfig:
     workspace_id: str
     # Keys other tools wrote to the file are kept on save.
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    # None is the default profile (the top-level keys).
+    profile: str | None = None
 
     def __repr__(self) -> str:
         # Never show the token, not even in a traceback or a debugger.
@@ -51,11 +58,13 @@ class FlowConfig:
         )
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None, **overrides: str | None) -> FlowConfig:
-        return load_config(path, **overrides)
+    def load(
+        cls, path: str | os.PathLike[str] | None = None, *, profile: str | None = None, **overrides: str | None
+    ) -> FlowConfig:
+        return load_config(path, profile=profile, **overrides)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in asdict(self).items() if k != "extra"}
+        data = {k: v for k, v in asdict(self).items() if k not in ("extra", "profile")}
         return {**self.extra, **data}
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
@@ -78,8 +87,20 @@ def _read_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_config(path: str | os.PathLike[str] | None = None, **overrides: str | None) -> FlowConfig:
-    """Merge arguments, environment and file; raise ``CLIConfigError`` naming what is missing."""
+def _profile_name(profile: str | None) -> str | None:
+    name = profile if profile is not None else os.environ.get("FLOW_PROFILE")
+    return None if not name or name == DEFAULT_PROFILE else name
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None, *, profile: str | None = None, **overrides: str | None
+) -> FlowConfig:
+    """Merge arguments, environment and file; raise ``CLIConfigError`` naming what is missing.
+
+    ``profile`` (default: ``FLOW_PROFILE``, else the default profile) picks a named
+    profile of the file.
+    """
+    name = _profile_name(profile)
     values: dict[str, Any] = {k: v for k, v in overrides.items() if v}
     from_env = {k: os.environ[e] for k, e in _ENV.items() if os.environ.get(e)}
     needed = [k for k in REQUIRED if k not in values and k not in from_env]
@@ -87,16 +108,49 @@ def load_config(path: str | os.PathLike[str] | None = None, **overrides: str | N
     file_data: dict[str, Any] = {}
     if needed or path:
         file_data = _read_file(file_path)
+        if name is not None:
+            profiles = file_data.get("profiles")
+            chosen = profiles.get(name) if isinstance(profiles, dict) else None
+            if not isinstance(chosen, dict):
+                hint = f"run: flow-sdk login --profile {name} --api-key ... --url ..."
+                raise CLIConfigError(f"{file_path} has no profile {name!r}", hint=hint)
+            file_data = chosen
     merged = {**file_data, **from_env, **values}
     missing = [k for k in REQUIRED if not merged.get(k)]
     if missing:
-        raise CLIConfigError(f"{file_path} is missing {', '.join(missing)}", hint=LOGIN_HINT)
+        where = f"{file_path} (profile {name!r})" if name else str(file_path)
+        raise CLIConfigError(f"{where} is missing {', '.join(missing)}", hint=LOGIN_HINT)
     extra = {k: v for k, v in merged.items() if k not in REQUIRED}
-    return FlowConfig(**{k: str(merged[k]) for k in REQUIRED}, extra=extra)
+    return FlowConfig(**{k: str(merged[k]) for k in REQUIRED}, extra=extra, profile=name)
+
+
+def _profiles(data: dict[str, Any]) -> dict[str, Any]:
+    found = data.get("profiles")
+    return found if isinstance(found, dict) else {}
+
+
+def _existing(target: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(target.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def save_config(config: FlowConfig, path: str | os.PathLike[str] | None = None) -> Path:
+    """Write the config's profile; the file's other profiles stay as they are."""
     target = Path(path).expanduser() if path else default_config_path()
+    existing = _existing(target)
+    content = config.to_dict()
+    if config.profile is not None:
+        content = {**existing, "profiles": {**_profiles(existing), config.profile: content}}
+    elif isinstance(existing.get("profiles"), dict):
+        content = {**content, "profiles": existing["profiles"]}
+    _write_private(target, content)
+    return target
+
+
+def _write_private(target: Path, content: dict[str, Any]) -> None:
     folder = target.parent
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     if stat.S_IMODE(folder.stat().st_mode) & 0o077 and folder.name == ".flow":
@@ -105,7 +159,7 @@ def save_config(config: FlowConfig, path: str | os.PathLike[str] | None = None) 
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w") as fh:
-            json.dump(config.to_dict(), fh, indent=2)
+            json.dump(content, fh, indent=2)
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())
@@ -114,11 +168,26 @@ def save_config(config: FlowConfig, path: str | os.PathLike[str] | None = None) 
         Path(tmp).unlink(missing_ok=True)
         raise
     # os.replace keeps the temp file's 0600, which also tightens a looser file it replaced.
-    return target
 
 
-def delete_config(path: str | os.PathLike[str] | None = None) -> Path | None:
+def delete_config(path: str | os.PathLike[str] | None = None, *, profile: str | None = None) -> Path | None:
+    """Forget one profile; the file goes when nothing else is left in it."""
     target = Path(path).expanduser() if path else default_config_path()
+    name = _profile_name(profile)
+    existing = _existing(target)
+    profiles = _profiles(existing)
+    if name is not None:
+        if name not in profiles:
+            return None
+        rest = {k: v for k, v in profiles.items() if k != name}
+        remaining = {**existing, "profiles": rest} if rest else {k: v for k, v in existing.items() if k != "profiles"}
+    else:
+        if not any(k in existing for k in REQUIRED) and not target.exists():
+            return None
+        remaining = {"profiles": profiles} if profiles else {}
+    if remaining:
+        _write_private(target, remaining)
+        return target
     try:
         target.unlink()
     except FileNotFoundError:

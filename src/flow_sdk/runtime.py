@@ -10,6 +10,8 @@ import os
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from ._wire import code_for_status
+
 if TYPE_CHECKING:
     import httpx
 
@@ -33,31 +35,13 @@ class HTTPError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.code = code or _default_code(status)
+        self.code = code or code_for_status(status)
         self.details = list(details or [])
 
     def __repr__(self) -> str:
         return f"HTTPError({self.status}, {self.message!r}, code={self.code!r})"
 
 
-_CODES = {
-    400: "BAD_REQUEST",
-    401: "UNAUTHORIZED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    409: "CONFLICT",
-    422: "VALIDATION_ERROR",
-    429: "TOO_MANY_REQUESTS",
-    500: "INTERNAL_ERROR",
-    502: "BAD_GATEWAY",
-    503: "SERVICE_UNAVAILABLE",
-    504: "GATEWAY_TIMEOUT",
-}
-
-
-def _default_code(status: int) -> str:
-    return _CODES.get(status, "CLIENT_ERROR" if status < 500 else "SERVER_ERROR")
 
 
 class FlowSDK:

@@ -431,7 +431,7 @@ def test_async_jobs(client):
     assert again["job_id"] == job["job_id"]
     with pytest.raises(CLIValidationError) as refused:
         client.jobs.submit(sid, "GET", "/health")
-    assert refused.value.code == "not_async_eligible"
+    assert refused.value.code == "NOT_ASYNC_ELIGIBLE"
     failing = client.jobs.submit(sid, "POST", "/analyze", body={"no_text": 1}, version=1)
     failed = client.jobs.wait(sid, failing["job_id"], timeout=30)
     assert failed["status"] == "failed" and failed["error"]["code"] == "HANDLER_ERROR"

@@ -63,6 +63,7 @@ def test_admin_commands_work_beside_a_running_server(tmp_path):
     try:
         env = _env(tmp_path)
         boot = json.loads(_bootstrap(env, "live").stdout)
+        assert boot["platform_url"] == platform.url  # the port `serve --port 0` picked
         viewer = subprocess.run(
             [*FLOW_PLATFORM, "api-keys", "create", "--org", boot["org_id"], "--role", "viewer", "--json"],
             env=env,
@@ -77,6 +78,8 @@ def test_admin_commands_work_beside_a_running_server(tmp_path):
         assert httpx.get(f"{platform.url}/api/v1/auth/me", headers={"X-API-Key": key["api_key"]}).status_code == 401
     finally:
         platform.close()
+    assert not (tmp_path / "data" / "run" / "server.json").exists()  # removed on stop
+    assert json.loads(_bootstrap(env, "after").stdout)["platform_url"] != platform.url
 
 
 def test_bad_input_is_a_clear_error(tmp_path):

@@ -6,17 +6,18 @@ from fastapi import APIRouter
 
 from ..domain import api_keys
 from ..domain.ids import parse_id
+from ..domain.paging import paginate
 from ..schemas.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from ..schemas.common import Page
-from .deps import OrgAdmin, SessionDep, SettingsDep
+from .deps import OrgAdmin, PageDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/orgs/{org_id}/api-keys", tags=["api-keys"])
 
 
 @router.get("", response_model=Page[ApiKeyPublic])
-def read_api_keys(scope: OrgAdmin, session: SessionDep) -> Page[ApiKeyPublic]:
+def read_api_keys(scope: OrgAdmin, session: SessionDep, page: PageDep) -> Page[ApiKeyPublic]:
     rows = api_keys.read_api_keys(session, scope.org_id, bound_to=scope.principal.bound_workspace)
-    return Page(items=[ApiKeyPublic.model_validate(r) for r in rows])
+    return paginate(rows, page, ApiKeyPublic.model_validate)
 
 
 @router.post("", response_model=ApiKeyCreated, status_code=201)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..domain import components
+from ..domain.paging import paginate
 from ..schemas.common import Page, QueryWord
 from ..schemas.components import ComponentCreate, ComponentPublic
-from .deps import SessionDep, WorkspaceBuilder, WorkspaceViewer
+from .deps import PageDep, SessionDep, WorkspaceBuilder, WorkspaceViewer
 
 router = APIRouter(prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/components", tags=["components"])
 
@@ -32,10 +33,14 @@ def create_component(body: ComponentCreate, scope: WorkspaceBuilder, session: Se
 
 @router.get("", response_model=Page[ComponentPublic])
 def read_components(
-    scope: WorkspaceViewer, session: SessionDep, type: QueryWord = None, name: QueryWord = None
+    scope: WorkspaceViewer,
+    session: SessionDep,
+    page: PageDep,
+    type: QueryWord = None,
+    name: QueryWord = None,
 ) -> Page[ComponentPublic]:
     rows = components.read_components(session, scope.workspace_id, component_type=type, name=name)
-    return Page(items=[ComponentPublic.model_validate(r) for r in rows])
+    return paginate(rows, page, ComponentPublic.model_validate)
 
 
 @router.get("/{component_id}", response_model=ComponentPublic)

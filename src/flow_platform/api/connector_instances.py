@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from ..domain import connector_ddl, connector_instances
 from ..domain.connector_ddl import Caller
+from ..domain.paging import paginate
 from ..request_id import current_request_id
 from ..schemas.common import ErrorBody, Page
 from ..schemas.connector_instances import (
@@ -16,7 +17,7 @@ from ..schemas.connector_instances import (
     DDLResult,
 )
 from ..store.tables import ConnectorInstance
-from .deps import SessionDep, SettingsDep, WorkspaceAdmin, WorkspaceBuilder, WorkspaceViewer
+from .deps import PageDep, SessionDep, SettingsDep, WorkspaceAdmin, WorkspaceBuilder, WorkspaceViewer
 
 router = APIRouter(
     prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/connector-instances",
@@ -58,9 +59,11 @@ def create_connector_instance(
 
 
 @router.get("", response_model=Page[ConnectorInstancePublic])
-def read_connector_instances(scope: WorkspaceViewer, session: SessionDep) -> Page[ConnectorInstancePublic]:
+def read_connector_instances(
+    scope: WorkspaceViewer, session: SessionDep, page: PageDep
+) -> Page[ConnectorInstancePublic]:
     rows = connector_instances.read_connector_instances(session, scope.workspace_id or "")
-    return Page(items=[_public(r) for r in rows])
+    return paginate(rows, page, _public)
 
 
 @router.get("/{instance_id}", response_model=ConnectorInstancePublic)
@@ -148,7 +151,7 @@ def execute_ddl(
 
 
 @router.get("/{instance_id}/audit", response_model=Page[DDLAuditPublic])
-def read_ddl_audit(instance_id: str, scope: WorkspaceAdmin, session: SessionDep) -> Page[DDLAuditPublic]:
+def read_ddl_audit(instance_id: str, scope: WorkspaceAdmin, session: SessionDep, page: PageDep) -> Page[DDLAuditPublic]:
     """Every execute_ddl attempt on the instance, newest first. Append-only; admins only."""
     rows = connector_ddl.read_ddl_audit(session, scope.workspace_id or "", instance_id)
-    return Page(items=[DDLAuditPublic.model_validate(r) for r in rows])
+    return paginate(rows, page, DDLAuditPublic.model_validate)

@@ -6,10 +6,11 @@ from fastapi import APIRouter, Request
 
 from ..domain import deployments
 from ..domain.deployments import timestamps
+from ..domain.paging import paginate
 from ..schemas.common import ErrorBody, Page, QueryRef, QueryWord
 from ..schemas.deployments import DeploymentCreate, DeploymentPromote, DeploymentPublic, DeploymentsCreated
 from ..store.tables import Deployment
-from .deps import SessionDep, WorkspaceBuilder, WorkspaceViewer
+from .deps import PageDep, SessionDep, WorkspaceBuilder, WorkspaceViewer
 
 PREFIX = "/api/v1/orgs/{org_id}/workspaces/{workspace_id}"
 _DENIED = {403: {"model": ErrorBody, "description": "A viewer; or not an admin, and the ring is production."}}
@@ -70,6 +71,7 @@ def _router(kind: str, path: str) -> APIRouter:
     def read_all(
         scope: WorkspaceViewer,
         session: SessionDep,
+        page: PageDep,
         ring_id: QueryRef = None,
         component_id: QueryRef = None,
         status: QueryWord = None,
@@ -77,7 +79,7 @@ def _router(kind: str, path: str) -> APIRouter:
         rows = deployments.read_deployments(
             session, scope.workspace_id, kind=kind, ring_id=ring_id, component_id=component_id, status=status
         )
-        return Page(items=[public(r) for r in rows])
+        return paginate(rows, page, public)
 
     @router.get("/{deployment_id}", response_model=DeploymentPublic)
     def read_one(deployment_id: str, scope: WorkspaceViewer, session: SessionDep) -> DeploymentPublic:

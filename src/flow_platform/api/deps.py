@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from ..domain.errors import Forbidden, NotFound, Unauthenticated
@@ -20,6 +20,7 @@ from ..domain.principals import (
 from ..domain.roles import Role
 from ..domain.tenancy import read_workspace
 from ..platform import Platform
+from ..schemas.common import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery
 from ..settings import Settings
 
 
@@ -122,3 +123,14 @@ OrgAdmin = Annotated[Scope, Depends(org_scope(Role.ADMIN))]
 WorkspaceViewer = Annotated[WorkspaceScope, Depends(workspace_scope(Role.VIEWER))]
 WorkspaceBuilder = Annotated[WorkspaceScope, Depends(workspace_scope(Role.BUILDER))]
 WorkspaceAdmin = Annotated[WorkspaceScope, Depends(workspace_scope(Role.ADMIN))]
+
+
+def page_query(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page.")] = None,
+) -> PageQuery:
+    return PageQuery(limit=limit, cursor=cursor)
+
+
+# Every list route takes it: `?limit=&cursor=` in, `{"items", "next_cursor"}` out.
+PageDep = Annotated[PageQuery, Depends(page_query)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,26 +11,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from flow_sdk import _wire as wire
+
 from ..domain.errors import DomainError
 from ..request_id import current_request_id
 
 log = logging.getLogger("flow_platform.errors")
-
-_STATUS_CODES = {
-    400: "BAD_REQUEST",
-    401: "UNAUTHENTICATED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    409: "CONFLICT",
-    413: "PAYLOAD_TOO_LARGE",
-    422: "VALIDATION_ERROR",
-    429: "RATE_LIMITED",
-    500: "INTERNAL_ERROR",
-    502: "BAD_GATEWAY",
-    503: "UNAVAILABLE",
-    504: "GATEWAY_TIMEOUT",
-}
 
 
 def error_response(
@@ -42,12 +27,7 @@ def error_response(
     details: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = {
-        "code": code or _STATUS_CODES.get(status, HTTPStatus(status).phrase.upper().replace(" ", "_")),
-        "message": message,
-        "details": details or [],
-        "request_id": current_request_id(),
-    }
+    body = wire.error_body(status, message, code=code, details=details or (), request_id=current_request_id())
     headers = dict(headers or {})
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="flow", error="invalid_token"')

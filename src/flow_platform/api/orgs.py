@@ -6,18 +6,19 @@ from fastapi import APIRouter
 
 from ..domain import tenancy
 from ..domain.errors import Forbidden
+from ..domain.paging import paginate
 from ..schemas.common import Page
 from ..schemas.tenancy import OrgPublic, WorkspaceCreate, WorkspacePublic
-from .deps import CurrentPrincipal, OrgAdmin, OrgViewer, SessionDep
+from .deps import CurrentPrincipal, OrgAdmin, OrgViewer, PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 
 
 @router.get("", response_model=Page[OrgPublic])
-def read_orgs(principal: CurrentPrincipal, session: SessionDep) -> Page[OrgPublic]:
+def read_orgs(principal: CurrentPrincipal, session: SessionDep, page: PageDep) -> Page[OrgPublic]:
     # An API key belongs to exactly one org; the list form leaves room for user accounts.
     org = tenancy.read_org(session, principal.org_id)
-    return Page(items=[OrgPublic.model_validate(org)])
+    return paginate([org], page, OrgPublic.model_validate)
 
 
 @router.get("/{org_id}", response_model=OrgPublic)
@@ -26,12 +27,12 @@ def read_org(scope: OrgViewer, session: SessionDep) -> OrgPublic:
 
 
 @router.get("/{org_id}/workspaces", response_model=Page[WorkspacePublic])
-def read_workspaces(scope: OrgViewer, session: SessionDep) -> Page[WorkspacePublic]:
+def read_workspaces(scope: OrgViewer, session: SessionDep, page: PageDep) -> Page[WorkspacePublic]:
     rows = tenancy.read_workspaces(session, scope.org_id)
     bound = scope.principal.bound_workspace
     if bound is not None:
         rows = [ws for ws in rows if ws.id == bound]
-    return Page(items=[WorkspacePublic.model_validate(ws) for ws in rows])
+    return paginate(rows, page, WorkspacePublic.model_validate)
 
 
 @router.post("/{org_id}/workspaces", response_model=WorkspacePublic, status_code=201)

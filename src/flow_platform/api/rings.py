@@ -5,16 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..domain import rings
+from ..domain.paging import paginate
 from ..schemas.common import ErrorBody, Page, PathName
 from ..schemas.rings import RingCreate, RingPublic
-from .deps import SessionDep, WorkspaceAdmin, WorkspaceViewer
+from .deps import PageDep, SessionDep, WorkspaceAdmin, WorkspaceViewer
 
 router = APIRouter(prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/rings", tags=["rings"])
 
 
 @router.get("", response_model=Page[RingPublic])
-def read_rings(scope: WorkspaceViewer, session: SessionDep) -> Page[RingPublic]:
-    return Page(items=[RingPublic.model_validate(r) for r in rings.read_rings(session, scope.workspace_id)])
+def read_rings(scope: WorkspaceViewer, session: SessionDep, page: PageDep) -> Page[RingPublic]:
+    return paginate(rings.read_rings(session, scope.workspace_id), page, RingPublic.model_validate)
 
 
 @router.post("", response_model=RingPublic, status_code=201)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..domain import service_tokens
+from ..domain.paging import paginate
 from ..schemas.common import Page
 from ..schemas.service_tokens import (
     RevocationPublic,
@@ -15,7 +16,7 @@ from ..schemas.service_tokens import (
     ServiceTokenRevokeAll,
     ServiceTokenRevoked,
 )
-from .deps import SessionDep, SettingsDep, WorkspaceBuilder
+from .deps import PageDep, SessionDep, SettingsDep, WorkspaceBuilder
 
 router = APIRouter(
     prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/hosted-services/{service_id}/service-tokens",
@@ -79,7 +80,7 @@ def revoke_all_service_tokens(
 
 @router.get("/revocations", response_model=Page[RevocationPublic])
 def read_revocations(
-    service_id: str, scope: WorkspaceBuilder, session: SessionDep, include_expired: bool = False
+    service_id: str, scope: WorkspaceBuilder, session: SessionDep, page: PageDep, include_expired: bool = False
 ) -> Page[RevocationPublic]:
     entries = service_tokens.read_revocations(
         session,
@@ -88,4 +89,4 @@ def read_revocations(
         service_id=service_id,
         include_expired=include_expired,
     )
-    return Page(items=[RevocationPublic.model_validate(e) for e in entries])
+    return paginate(entries, page, RevocationPublic.model_validate, key=lambda e: e.jti or "*")

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from ..domain import services
 from ..domain.errors import NotFound
 from ..domain.ids import INT32_MAX, parse_id
+from ..domain.paging import paginate
 from ..schemas.common import Page
 from ..schemas.services import (
     EndpointCreate,
@@ -26,7 +27,7 @@ from ..schemas.services import (
     VersionPublic,
 )
 from ..store.tables import HostedService, ServiceJob, ServiceVersion
-from .deps import SessionDep, WorkspaceBuilder, WorkspaceViewer
+from .deps import PageDep, SessionDep, WorkspaceBuilder, WorkspaceViewer
 
 if TYPE_CHECKING:  # the gateway imports the API's request-id helper, so not at run time
     from ..gateway.install import ServicesRuntime
@@ -77,8 +78,8 @@ def create_service(body: ServiceCreate, scope: WorkspaceBuilder, session: Sessio
 
 
 @router.get("", response_model=Page[ServicePublic])
-def read_services(scope: WorkspaceViewer, session: SessionDep) -> Page[ServicePublic]:
-    return Page(items=[_public(session, r) for r in services.read_services(session, scope.workspace_id)])
+def read_services(scope: WorkspaceViewer, session: SessionDep, page: PageDep) -> Page[ServicePublic]:
+    return paginate(services.read_services(session, scope.workspace_id), page, lambda r: _public(session, r))
 
 
 @router.get("/{service_id}", response_model=ServicePublic)
@@ -131,9 +132,9 @@ def read_logs(
 
 
 @router.get("/{service_id}/versions", response_model=Page[VersionPublic])
-def read_versions(service_id: str, scope: WorkspaceViewer, session: SessionDep) -> Page[VersionPublic]:
+def read_versions(service_id: str, scope: WorkspaceViewer, session: SessionDep, page: PageDep) -> Page[VersionPublic]:
     row = _service(session, scope.workspace_id, service_id)
-    return Page(items=[VersionPublic.model_validate(v) for v in services.read_versions(session, row)])
+    return paginate(services.read_versions(session, row), page, VersionPublic.model_validate)
 
 
 @router.post("/{service_id}/versions", response_model=VersionPublic, status_code=201)
@@ -157,11 +158,11 @@ def publish_version(
 
 @router.get("/{service_id}/versions/{version_id}/endpoints", response_model=Page[EndpointPublic])
 def read_endpoints(
-    service_id: str, version_id: str, scope: WorkspaceViewer, session: SessionDep
+    service_id: str, version_id: str, scope: WorkspaceViewer, session: SessionDep, page: PageDep
 ) -> Page[EndpointPublic]:
     row = _service(session, scope.workspace_id, service_id)
     version = services.read_version(session, row, version_id)
-    return Page(items=[EndpointPublic.model_validate(e) for e in services.read_endpoints(session, version)])
+    return paginate(services.read_endpoints(session, version), page, EndpointPublic.model_validate)
 
 
 @router.post("/{service_id}/versions/{version_id}/endpoints", response_model=EndpointPublic, status_code=201)

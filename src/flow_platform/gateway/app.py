@@ -28,6 +28,7 @@ from flow_platform.request_id import pick_request_id
 from flow_platform.runtime.bundle import EndpointSpec, RouteMiss
 from flow_platform.runtime.supervisor import Supervisor
 from flow_platform.runtime.upstream import WorkerCrashed, WorkerTimeout, WorkerUnavailable
+from flow_sdk import _wire as wire
 
 log = logging.getLogger("flow_platform.gateway")
 
@@ -193,7 +194,7 @@ class Gateway:
         assert call.service is not None and call.version is not None
         spec = call.spec
         if not spec.async_eligible:
-            raise GatewayError(400, "not_async_eligible", f"{call.method} {call.target.path} is not async eligible")
+            raise GatewayError(400, wire.NOT_ASYNC_ELIGIBLE, f"{call.method} {call.target.path} is not async eligible")
         if self.jobs is None:
             raise GatewayError(404, "NOT_FOUND", "async jobs are not enabled")
         status, payload = await self.jobs.submit(
@@ -291,8 +292,7 @@ def _too_large(limit: int) -> GatewayError:
 
 
 def _error(err: GatewayError, request_id: str) -> bytes:
-    payload = {"code": err.code, "message": err.message, "details": err.details, "request_id": request_id}
-    return json.dumps(payload).encode()
+    return wire.error_bytes(err.status, err.message, code=err.code, details=err.details, request_id=request_id)
 
 
 async def _respond(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flow_platform.gateway.routes import ServiceRoute
+from flow_sdk import _wire as wire
 
 Claims = dict[str, Any]
 
@@ -44,7 +45,7 @@ class GatewayError(Exception):
 
 
 def unauthorized(message: str = "missing or invalid credentials") -> GatewayError:
-    return GatewayError(401, "UNAUTHORIZED", message, {"www-authenticate": "Bearer"})
+    return GatewayError(401, wire.UNAUTHENTICATED, message, {"www-authenticate": "Bearer"})
 
 
 # One answer for every service the caller may not know about: unknown, malformed,

@@ -24,6 +24,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from flow_sdk import _wire as wire
+
 from ..runtime.bundle import EndpointSpec
 from ..runtime.supervisor import Supervisor
 from ..runtime.upstream import WorkerCrashed, WorkerTimeout, WorkerUnavailable
@@ -189,7 +191,7 @@ class JobRunner(AsyncSubmitter):
         service = await self.routes.get(job["service_id"])
         version = service.versions.get(job["version"]) if service is not None else None
         if service is None or version is None or service.status != "active":
-            return 503, _error("SERVICE_UNAVAILABLE", "the service or version is no longer available", job)
+            return 503, _error(503, wire.UNAVAILABLE, "the service or version is no longer available", job)
         index, _ = version.router.match(job["method"], job["path"])
         spec = version.bundle.endpoints[index]
         headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in job["headers"].items()]
@@ -206,11 +208,11 @@ class JobRunner(AsyncSubmitter):
         try:
             status, body = await self.supervisor.call(version.bundle, request, spec.timeout_seconds)
         except WorkerTimeout:
-            return 504, _error("TIMEOUT", f"the handler did not answer within {spec.timeout_seconds:g} s", job)
+            return 504, _error(504, "TIMEOUT", f"the handler did not answer within {spec.timeout_seconds:g} s", job)
         except WorkerCrashed:
-            return 502, _error("WORKER_CRASHED", "the service worker died during the call", job)
+            return 502, _error(502, "WORKER_CRASHED", "the service worker died during the call", job)
         except WorkerUnavailable:
-            return 502, _error("WORKER_UNAVAILABLE", "the service worker could not be started", job)
+            return 502, _error(502, "WORKER_UNAVAILABLE", "the service worker could not be started", job)
         return status, json.loads(body) if body else None
 
     @retry_conflicts
@@ -238,8 +240,8 @@ class JobRunner(AsyncSubmitter):
             await asyncio.wait(tasks, timeout=2)
 
 
-def _error(code: str, message: str, job: dict[str, Any]) -> dict[str, Any]:
-    return {"code": code, "message": message, "details": [], "request_id": job["request_id"]}
+def _error(status: int, code: str, message: str, job: dict[str, Any]) -> dict[str, Any]:
+    return wire.error_body(status, message, code=code, request_id=job["request_id"])
 
 
 def poll_url(org_id: str, workspace_id: str, service_id: str, job_id: str) -> str:

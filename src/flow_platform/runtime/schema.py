@@ -73,6 +73,20 @@ def _is_type(value: Any, name: str) -> bool:
     return expected is not None and isinstance(value, expected)
 
 
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality as JSON means it: ``true`` is not ``1`` and ``false`` is not ``0``
+    (Python's ``==`` says they are), while ``1`` and ``1.0`` are the same number."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    return type(a) is type(b) and bool(a == b)
+
+
 def validate(value: Any, schema: Any, loc: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     """Every violation as `{"loc": [...], "msg": "..."}`; empty when `value` conforms."""
     if schema is True or schema is None:
@@ -90,9 +104,9 @@ def validate(value: Any, schema: Any, loc: tuple[Any, ...] = ()) -> list[dict[st
         if not any(_is_type(value, n) for n in names):
             fail(f"expected {' or '.join(names)}")
             return errors
-    if "enum" in schema and value not in schema["enum"]:
+    if "enum" in schema and not any(json_equal(value, option) for option in schema["enum"]):
         fail(f"must be one of {schema['enum']!r}")
-    if "const" in schema and value != schema["const"]:
+    if "const" in schema and not json_equal(value, schema["const"]):
         fail(f"must equal {schema['const']!r}")
     if isinstance(value, int | float) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:

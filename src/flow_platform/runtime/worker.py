@@ -42,6 +42,7 @@ from flow_platform.runtime.schema import validate
 from flow_platform.sandbox import landlock, namespaces
 from flow_platform.sandbox.confine import confine
 from flow_platform.sandbox.policy import Policy
+from flow_sdk import _wire as wire
 from flow_sdk.runtime import FlowSDK, HTTPError
 
 CONTROL_PREFIX = "x-flow-"
@@ -72,8 +73,7 @@ class Handler:
 
 
 def error_body(status: int, code: str, message: str, request_id: str, details: Any = ()) -> bytes:
-    payload = {"code": code, "message": message, "details": list(details), "request_id": request_id}
-    return json.dumps(payload).encode()
+    return wire.error_bytes(status, message, code=code, request_id=request_id, details=details)
 
 
 def http_response(status: int, body: bytes, keep_alive: bool = True) -> bytes:
@@ -210,10 +210,18 @@ def _log(message: str) -> None:
 
 
 class _Parsed:
-    """httptools callbacks for one connection; complete requests queue in `ready`."""
+    """httptools callbacks for one connection; complete requests queue in `ready`.
+
+    Method and keep-alive are read per message, when its head is complete: with
+    pipelining, one feed can hold several requests, and by the time they are answered
+    the parser only knows the last one.
+    """
 
     def __init__(self) -> None:
-        self.ready: deque[tuple[bytes, dict[str, str], bytes]] = deque()
+        self.ready: deque[tuple[str, bytes, dict[str, str], bytes, bool]] = deque()
+        self.parser: Any = None
+        self.method = ""
+        self.keep_alive = True
         self.url = b""
         self.headers: dict[str, str] = {}
         self.body: list[bytes] = []
@@ -224,11 +232,15 @@ class _Parsed:
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
 
+    def on_headers_complete(self) -> None:
+        self.method = self.parser.get_method().decode()
+        self.keep_alive = self.parser.should_keep_alive()
+
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
 
     def on_message_complete(self) -> None:
-        self.ready.append((self.url, self.headers, b"".join(self.body)))
+        self.ready.append((self.method, self.url, self.headers, b"".join(self.body), self.keep_alive))
         self.url, self.headers, self.body = b"", {}, []
 
 
@@ -236,6 +248,7 @@ def serve_connection(sock: socket.socket, app: App) -> None:
     """Answer the requests on one keep-alive connection, in order, until it closes."""
     state = _Parsed()
     parser = httptools.HttpRequestParser(state)
+    state.parser = parser
     try:
         data = _check_key(sock, app.conn_key) if app.conn_key else b""
         if data is None:
@@ -243,20 +256,21 @@ def serve_connection(sock: socket.socket, app: App) -> None:
         while data or (data := sock.recv(65536)):
             try:
                 parser.feed_data(data)
+                malformed = False
             except httptools.HttpParserError:
-                sock.sendall(http_response(400, b'{"code":"BAD_REQUEST"}', False))
-                return
+                malformed = True  # the requests parsed before the fault still get answers
             data = b""
             while state.ready:
-                target, headers, body = state.ready.popleft()
-                method = parser.get_method().decode()
-                keep_alive = parser.should_keep_alive()
+                method, target, headers, body, keep_alive = state.ready.popleft()
                 status, answer = app.handle(method, target, headers, body)
                 sock.sendall(http_response(status, answer, keep_alive))
                 if app.out_of_memory:
                     os._exit(EXIT_OUT_OF_MEMORY)
                 if not keep_alive:
                     return
+            if malformed:
+                sock.sendall(http_response(400, b'{"code":"BAD_REQUEST"}', False))
+                return
     except OSError:
         pass  # the caller went away (e.g. the gateway gave up after a timeout)
     finally:

@@ -94,9 +94,23 @@ class ErrorBody(BaseModel):
 
 
 class Page(BaseModel, Generic[T]):
-    """Collections answer ``{"items": [...]}`` so a cursor can be added without a break."""
+    """One page of a collection; ``next_cursor`` is null on the last page."""
 
     items: list[T]
+    next_cursor: str | None = None
+
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+
+
+class PageQuery(BaseModel):
+    """``?limit=&cursor=`` of every list route."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
+    cursor: str | None = Field(None, max_length=512, description="`next_cursor` of the previous page.")
 
 
 class Public(BaseModel):

@@ -55,10 +55,21 @@ def _choose_workspace(workspaces: list[dict[str, Any]], wanted: str | None, hint
 @click.option("--org-id", help="Organization to use (default: the key's).")
 @click.option("--workspace-id", help="Workspace to use (default: the only one, or a choice).")
 @click.option("--ttl-minutes", type=POSITIVE, default=60, show_default=True, help="Token lifetime.")
+@click.option(
+    "--remember",
+    is_flag=True,
+    help="Keep the API key in the OS keyring, so an expired token is renewed without a new login.",
+)
 def login(
-    api_key: str | None, platform_url: str, org_id: str | None, workspace_id: str | None, ttl_minutes: int
+    api_key: str | None,
+    platform_url: str,
+    org_id: str | None,
+    workspace_id: str | None,
+    ttl_minutes: int,
+    remember: bool,
 ) -> None:
     """Exchange an API key for a token and save it with the tenant context."""
+    from .. import _keyring
     from .._errors import CLINotFoundError
     from .._urls import normalize_platform_url
     from ..cli_client import CLIClient
@@ -78,19 +89,34 @@ def login(
         platform_url=url,
         org_id=token_org,
         workspace_id=issued.get("workspace_id") or "",
+        profile=_context.profile(),
     )
     with CLIClient(draft) as client:
         workspaces = client.list_workspaces(token_org)
         orgs = {o["id"]: o for o in client.list_orgs()}
     ws = _choose_workspace(workspaces, workspace_id, issued.get("workspace_id"))
     draft.workspace_id = ws["id"]
+    remembered = False
+    if remember:
+        reason = _keyring.unavailable_reason()
+        if reason:
+            click.secho(f"warning: not remembering the API key: {reason}; nothing was stored", fg="yellow", err=True)
+        else:
+            _keyring.store(url, token_org, ws["id"], key)
+            draft.extra[_keyring.MARKER] = True
+            remembered = True
+    else:
+        # A login without --remember leaves no key behind, not even an earlier one.
+        _keyring.forget(url, token_org, ws["id"])
     path = save_config(draft, _context.config_path() or default_config_path())
     org_name = orgs.get(token_org, {}).get("name", token_org)
     click.echo(f"Logged in to {url} as {issued['role']}.")
     click.echo(f"  org        {org_name} ({token_org})")
     click.echo(f"  workspace  {ws['name']} ({ws['id']})")
     click.echo(f"  expires    {issued['expires_at']}")
-    click.echo(f"Saved to {path}")
+    if remembered:
+        click.echo("  API key    in the OS keyring (renews expired tokens)")
+    click.echo(f"Saved to {path}" + (f" (profile {draft.profile})" if draft.profile else ""))
 
 
 @click.group()
@@ -104,10 +130,20 @@ auth.add_command(login)
 @click.command()
 def logout() -> None:
     """Forget the stored token."""
+    from .. import _keyring
+    from .._errors import CLIConfigError
     from ..config import default_config_path, delete_config
 
-    removed = delete_config(_context.config_path() or default_config_path())
-    click.echo(f"Removed {removed}" if removed else "Not logged in.")
+    try:
+        config = _context.load()
+    except CLIConfigError:
+        config = None
+    if config is not None:
+        _keyring.forget(config.platform_url, config.org_id, config.workspace_id)
+    name = _context.profile()
+    removed = delete_config(_context.config_path() or default_config_path(), profile=name)
+    what = f"profile {name} from {removed}" if name and removed else str(removed)
+    click.echo(f"Removed {what}" if removed else "Not logged in.")
 
 
 @click.command()

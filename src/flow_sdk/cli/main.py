@@ -11,6 +11,11 @@ import click
 # so `flow-sdk --help` imports no command module; a test keeps the help lines in sync.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "auth": ("auth", "auth", "Log in and out."),
+    "completion": (
+        "completion",
+        "completion",
+        'Print the shell completion script: eval "$(flow-sdk completion bash)".',
+    ),
     "components": (
         "components",
         "components",
@@ -28,6 +33,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "orgs": ("tenancy", "orgs", "Organizations you can reach."),
     "rings": ("rings", "rings", "Deployment rings of the workspace, in promotion order."),
     "services": ("services", "services", "Hosted services: create, publish, call and read logs."),
+    "status": (
+        "status",
+        "status",
+        "Show the platform URL, its version, whether it answers, and the token's expiry; exit 1 when it is down.",
+    ),
     "tokens": ("tokens", "tokens", "Service tokens (fl_hsl_...) for calling a hosted service."),
     "whoami": ("auth", "whoami", "Show who the stored credentials act as; exit 1 when they are not valid."),
     "workspaces": ("tenancy", "workspaces", "Workspaces of an organization."),
@@ -48,6 +58,7 @@ class FlowGroup(click.Group):
         from importlib import import_module
 
         command: click.Command = getattr(import_module(f".{entry[0]}", __package__), entry[1])
+        _add_profile_option(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -99,6 +110,31 @@ class FlowGroup(click.Group):
             sys.exit(130)
 
 
+def _remember_profile(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.find_root().meta["flow_profile"] = value
+
+
+def _profile_option() -> click.Option:
+    return click.Option(
+        ["--profile"],
+        envvar="FLOW_PROFILE",
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_profile,
+        help="Named profile of the config file (default: the top-level one).",
+    )
+
+
+def _add_profile_option(command: click.Command) -> None:
+    """Every command takes --profile, before or after its name (flow-sdk rings list --profile ci)."""
+    if not any(p.name == "profile" for p in command.params):
+        command.params.append(_profile_option())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _add_profile_option(sub)
+
+
 @click.group(cls=FlowGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -106,6 +142,14 @@ class FlowGroup(click.Group):
     envvar="FLOW_CONFIG",
     type=click.Path(dir_okay=False),
     help="Config file (default ~/.flow/config.json).",
+)
+@click.option(
+    "--profile",
+    envvar="FLOW_PROFILE",
+    expose_value=False,
+    is_eager=True,
+    callback=_remember_profile,
+    help="Named profile of the config file (default: the top-level one).",
 )
 @click.version_option(package_name="flow-sdk", prog_name="flow-sdk")
 def cli(config_path: str | None) -> None:

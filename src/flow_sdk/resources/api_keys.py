@@ -8,15 +8,13 @@ from ._resource import Resource
 
 
 class APIKeysNamespace(Resource):
-    def list(self) -> list[dict[str, Any]]:
-        return self._client._get_items(self._client._org_path("/api-keys"))
+    def list(self) -> Any:
+        return self._client.list_all(self._client.org_path("api-keys"))
 
-    def create(self, *, role: str, name: str = "", workspace_id: str | None = None) -> dict[str, Any]:
+    def create(self, *, role: str, name: str = "", workspace_id: str | None = None) -> Any:
         """Mint a key; the answer's ``api_key`` is the only time it is shown."""
         body = {"role": role, "name": name, "workspace_id": workspace_id}
-        result: dict[str, Any] = self._client._request("POST", self._client._org_path("/api-keys"), json=body)
-        return result
+        return self._client.request("POST", self._client.org_path("api-keys"), json=body)
 
-    def revoke(self, key_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._client._request("DELETE", self._client._org_path(f"/api-keys/{key_id}"))
-        return result
+    def revoke(self, key_id: str) -> Any:
+        return self._client.request("DELETE", self._client.org_path("api-keys", key_id))

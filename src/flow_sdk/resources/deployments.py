@@ -9,7 +9,6 @@ and answer ``{"deployments": [{"id", "status", ...}, ...]}``, one per component.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from ._resource import Resource
@@ -18,52 +17,45 @@ SETTLED_STATES = frozenset({"active", "failed", "rolled_back", "superseded"})
 
 
 class _Deployments(Resource):
-    _path = ""
+    _kind = ""
 
-    def create(self, data: dict[str, Any]) -> dict[str, Any]:
+    def create(self, data: dict[str, Any]) -> Any:
         """Queue one deployment per listed component; the deployer takes it from there."""
-        result: dict[str, Any] = self._client._request("POST", self._client._ws_path(self._path), json=data)
-        return result
+        return self._client.request("POST", self._path(), json=data)
 
-    def status(self, deployment_id: str) -> dict[str, Any]:
+    def status(self, deployment_id: str) -> Any:
         """The deployment now: ``status``, ``error``, ``timestamps`` of each state, ..."""
-        result: dict[str, Any] = self._client._request("GET", self._item(deployment_id))
-        return result
+        return self._client.request("GET", self._path(deployment_id))
 
-    def list(
-        self, *, ring_id: str | None = None, component_id: str | None = None, status: str | None = None
-    ) -> list[dict[str, Any]]:
+    def list(self, *, ring_id: str | None = None, component_id: str | None = None, status: str | None = None) -> Any:
         params = {"ring_id": ring_id, "component_id": component_id, "status": status}
-        return self._client._get_items(self._client._ws_path(self._path), params=params)
+        return self._client.list_all(self._path(), params)
 
-    def wait(self, deployment_id: str, *, timeout: float = 120.0, interval: float = 0.2) -> dict[str, Any]:
+    def wait(self, deployment_id: str, *, timeout: float = 120.0, interval: float = 0.2) -> Any:
         """Poll until the deployment settles (active, failed, rolled back or superseded)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            current = self.status(deployment_id)
-            if current["status"] in SETTLED_STATES or time.monotonic() >= deadline:
-                return current
-            time.sleep(interval)
-
-    def rollback(self, deployment_id: str) -> dict[str, Any]:
-        """Roll an active deployment back; the version it superseded becomes active again."""
-        result: dict[str, Any] = self._client._request("POST", self._item(deployment_id, "/rollback"))
-        return result
-
-    def promote(self, deployment_id: str, target_ring_id: str) -> dict[str, Any]:
-        """Deploy the same version to the next ring; only from an active source, one ring at a time."""
-        result: dict[str, Any] = self._client._request(
-            "POST", self._item(deployment_id, "/promote"), json={"target_ring_id": target_ring_id}
+        return self._client.poll(
+            lambda: self.status(deployment_id),
+            lambda d: d["status"] in SETTLED_STATES,
+            timeout=timeout,
+            interval=interval,
         )
-        return result
 
-    def _item(self, deployment_id: str, suffix: str = "") -> str:
-        return self._client._ws_path(f"{self._path}/{self._client._seg(deployment_id)}{suffix}")
+    def rollback(self, deployment_id: str) -> Any:
+        """Roll an active deployment back; the version it superseded becomes active again."""
+        return self._client.request("POST", self._path(deployment_id, "rollback"))
+
+    def promote(self, deployment_id: str, target_ring_id: str) -> Any:
+        """Deploy the same version to the next ring; only from an active source, one ring at a time."""
+        body = {"target_ring_id": target_ring_id}
+        return self._client.request("POST", self._path(deployment_id, "promote"), json=body)
+
+    def _path(self, *segments: str) -> str:
+        return self._client.workspace_path(self._kind, *segments)
 
 
 class ComponentDeploymentsNamespace(_Deployments):
-    _path = "/component-deployments"
+    _kind = "component-deployments"
 
 
 class WorkflowDeploymentsNamespace(_Deployments):
-    _path = "/workflow-deployments"
+    _kind = "workflow-deployments"

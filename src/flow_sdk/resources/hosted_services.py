@@ -3,42 +3,46 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._resource import Resource
 from .service_tokens import ServiceTokensNamespace
 
+if TYPE_CHECKING:
+    from .._base_client import BaseClient
+
+
+def services_path(client: BaseClient, *segments: object) -> str:
+    return client.workspace_path("hosted-services", *segments)
+
 
 class HostedServicesNamespace(Resource):
-    def create(self, data: dict[str, Any]) -> dict[str, Any]:
+    def create(self, data: dict[str, Any]) -> Any:
         """Create a service (``slug``, ``name``, ``execution_mode``, ``ring_id``, ``description``).
 
         It starts as ``draft`` with version 1 as an empty draft.
         """
-        result: dict[str, Any] = self._client._request("POST", self._path(), json=data)
-        return result
+        return self._client.request("POST", services_path(self._client), json=data)
 
-    def list(self) -> list[dict[str, Any]]:
-        return self._client._get_items(self._path())
+    def list(self) -> Any:
+        return self._client.list_all(services_path(self._client))
 
-    def get(self, service_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._client._request("GET", self._path(service_id))
-        return result
+    def get(self, service_id: str) -> Any:
+        return self._client.request("GET", services_path(self._client, service_id))
 
-    def suspend(self, service_id: str) -> dict[str, Any]:
+    def suspend(self, service_id: str) -> Any:
         return self._action(service_id, "suspend")
 
-    def reactivate(self, service_id: str) -> dict[str, Any]:
+    def reactivate(self, service_id: str) -> Any:
         return self._action(service_id, "reactivate")
 
-    def archive(self, service_id: str) -> dict[str, Any]:
+    def archive(self, service_id: str) -> Any:
         return self._action(service_id, "archive")
 
-    def logs(self, service_id: str, *, version: int | None = None, tail: int | None = None) -> str:
+    def logs(self, service_id: str, *, version: int | None = None, tail: int | None = None) -> Any:
         """Stdout, stderr and platform notes of a version's workers (default: the latest)."""
-        body = self._client._request("GET", self._path(service_id, "/logs"), params={"version": version, "tail": tail})
-        text: str = body["text"]
-        return text
+        path = services_path(self._client, service_id, "logs")
+        return self._client.request("GET", path, params={"version": version, "tail": tail}, then=_text)
 
     @cached_property
     def versions(self) -> ServiceVersionsNamespace:
@@ -52,47 +56,42 @@ class HostedServicesNamespace(Resource):
     def service_tokens(self) -> ServiceTokensNamespace:
         return ServiceTokensNamespace(self._client)
 
-    def _action(self, service_id: str, action: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._client._request("POST", self._path(service_id, f"/{action}"))
-        return result
-
-    def _path(self, service_id: str | None = None, suffix: str = "") -> str:
-        return services_path(self._client, service_id, suffix)
+    def _action(self, service_id: str, action: str) -> Any:
+        return self._client.request("POST", services_path(self._client, service_id, action))
 
 
 class ServiceVersionsNamespace(Resource):
-    def list(self, service_id: str) -> list[dict[str, Any]]:
-        return self._client._get_items(services_path(self._client, service_id, "/versions"))
+    def list(self, service_id: str) -> Any:
+        return self._client.list_all(services_path(self._client, service_id, "versions"))
 
-    def create(self, service_id: str) -> dict[str, Any]:
+    def create(self, service_id: str) -> Any:
         """A new draft version, holding a copy of the latest version's endpoints."""
-        result: dict[str, Any] = self._client._request("POST", services_path(self._client, service_id, "/versions"))
-        return result
+        return self._client.request("POST", services_path(self._client, service_id, "versions"))
 
-    def publish(self, service_id: str, version_id: str) -> dict[str, Any]:
+    def publish(self, service_id: str, version_id: str) -> Any:
         """Freeze a draft (by id, or by number as a string) and start serving it."""
-        path = services_path(self._client, service_id, f"/versions/{self._client._seg(version_id)}/publish")
-        result: dict[str, Any] = self._client._request("POST", path)
-        return result
+        return self._client.request("POST", services_path(self._client, service_id, "versions", version_id, "publish"))
 
 
 class ServiceEndpointsNamespace(Resource):
-    def create(self, service_id: str, version_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    def create(self, service_id: str, version_id: str, data: dict[str, Any]) -> Any:
         """Add an endpoint to a draft version (``path``, ``method``, ``code_block_id``, ...)."""
-        result: dict[str, Any] = self._client._request("POST", self._path(service_id, version_id), json=data)
-        return result
+        return self._client.request("POST", self._path(service_id, version_id), json=data)
 
-    def list(self, service_id: str, version_id: str) -> list[dict[str, Any]]:
-        return self._client._get_items(self._path(service_id, version_id))
+    def list(self, service_id: str, version_id: str) -> Any:
+        return self._client.list_all(self._path(service_id, version_id))
 
-    def delete(self, service_id: str, version_id: str, endpoint_id: str) -> None:
-        self._client._request("DELETE", self._path(service_id, version_id, f"/{self._client._seg(endpoint_id)}"))
+    def delete(self, service_id: str, version_id: str, endpoint_id: str) -> Any:
+        return self._client.request("DELETE", self._path(service_id, version_id, endpoint_id), then=_none)
 
-    def _path(self, service_id: str, version_id: str, suffix: str = "") -> str:
-        return services_path(self._client, service_id, f"/versions/{self._client._seg(version_id)}/endpoints{suffix}")
+    def _path(self, service_id: str, version_id: str, *rest: str) -> str:
+        return services_path(self._client, service_id, "versions", version_id, "endpoints", *rest)
 
 
-def services_path(client: Any, service_id: str | None = None, suffix: str = "") -> str:
-    base = "/hosted-services" + (f"/{client._seg(service_id)}" if service_id is not None else "")
-    path: str = client._ws_path(base + suffix)
-    return path
+def _text(body: Any) -> str:
+    text: str = body["text"]
+    return text
+
+
+def _none(_: Any) -> None:
+    return None

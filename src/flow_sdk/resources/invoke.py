@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from .._urls import API_PREFIX, quote_path, segment
+from .._urls import api_path, quote_path
 
 
 def gateway_path(org_id: str, service_id: str, path: str, version: int | None = None, *, async_: bool = False) -> str:
     """``/api/v1/orgs/{org}/services/{id}[/v{N}][/async]/{path}``."""
     if not path.startswith("/"):
         path = "/" + path
-    url = f"{API_PREFIX}/orgs/{segment(org_id)}/services/{segment(service_id)}"
+    extra: list[str] = []
     if version is not None:
-        url += f"/v{int(version)}"
+        extra.append(f"v{int(version)}")
     if async_:
-        url += "/async"
-    return url + quote_path(path)
+        extra.append("async")
+    return api_path("orgs", org_id, "services", service_id, *extra) + quote_path(path)

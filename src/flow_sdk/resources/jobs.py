@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from ._resource import Resource
@@ -20,7 +19,7 @@ class JobsNamespace(Resource):
         version: int | None = None,
         *,
         idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Any:
         """Stage a call; returns ``{"job_id", "status": "staged", "poll_url"}``.
 
         The same ``idempotency_key`` returns the job it first created instead of a new one.
@@ -29,23 +28,20 @@ class JobsNamespace(Resource):
         if idempotency_key:
             headers["X-Idempotency-Key"] = idempotency_key
         url = gateway_path(self._client.config.org_id, service_id, path, version, async_=True)
-        result: dict[str, Any] = self._client._request(
+        return self._client.request(
             "POST", url, json=body, params=query, headers=headers, idempotent=idempotency_key is not None
         )
-        return result
 
-    def get(self, service_id: str, job_id: str) -> dict[str, Any]:
+    def get(self, service_id: str, job_id: str) -> Any:
         """The job's state: ``staged``, ``running``, ``succeeded`` (``result``) or ``failed`` (``error``)."""
-        seg = self._client._seg
-        path = self._client._ws_path(f"/hosted-services/{seg(service_id)}/jobs/{seg(job_id)}")
-        result: dict[str, Any] = self._client._request("GET", path)
-        return result
+        path = self._client.workspace_path("hosted-services", service_id, "jobs", job_id)
+        return self._client.request("GET", path)
 
-    def wait(self, service_id: str, job_id: str, *, timeout: float = 60.0, interval: float = 0.2) -> dict[str, Any]:
+    def wait(self, service_id: str, job_id: str, *, timeout: float = 60.0, interval: float = 0.2) -> Any:
         """Poll until the job has succeeded or failed (or ``timeout`` passes)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            job = self.get(service_id, job_id)
-            if job["status"] in ("succeeded", "failed") or time.monotonic() >= deadline:
-                return job
-            time.sleep(interval)
+        return self._client.poll(
+            lambda: self.get(service_id, job_id),
+            lambda job: job["status"] in ("succeeded", "failed"),
+            timeout=timeout,
+            interval=interval,
+        )

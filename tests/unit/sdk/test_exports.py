@@ -43,3 +43,35 @@ def test_client_package_never_imports_the_platform_or_httpx_eagerly():
         "assert not [m for m in sys.modules if m.startswith('flow_platform')]"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_package_exports_every_public_name():
+    from flow_sdk import _errors
+
+    errors = {n for n in dir(_errors) if n.startswith("CLI") and n.endswith("Error")}
+    expected = errors | {
+        "AsyncCLIClient",
+        "CLIClient",
+        "FlowConfig",
+        "FlowSDK",
+        "HTTPError",
+        "__version__",
+        "load_config",
+    }
+    assert set(flow_sdk.__all__) == expected
+    assert set(flow_sdk.__all__) - {"__version__"} == set(flow_sdk._LAZY)
+    assert dir(flow_sdk) == sorted(flow_sdk.__all__)
+
+
+def test_issue_names_import_from_the_package():
+    from flow_sdk import AsyncCLIClient, CLIConflictError, CLIRateLimitError
+
+    assert issubclass(CLIConflictError, flow_sdk.CLIClientError)
+    assert issubclass(CLIRateLimitError, flow_sdk.CLIClientError)
+    assert AsyncCLIClient is cli_client.AsyncCLIClient
+    assert flow_sdk.CLIClient is cli_client.CLIClient
+
+
+def test_cli_client_docstring_shows_the_example():
+    doc = cli_client.CLIClient.__doc__ or ""
+    assert "from flow_sdk.cli_client import CLIClient" in doc and "CLIClient(load_config())" in doc

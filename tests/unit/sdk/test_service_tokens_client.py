@@ -61,8 +61,8 @@ def test_spec_calls_map_to_the_wire(client, calls):
         ("POST", f"{BASE}/revoke", {"jti": "abc", "expires_at": "2026-11-30T06:00:00Z", "reason": "No longer needed"}),
         ("POST", f"{BASE}/revoke", {"jti": "abc", "expires_at": "2026-11-30T06:00:00+00:00", "reason": None}),
         ("POST", f"{BASE}/revoke-all", {"reason": "Rotating credentials"}),
-        ("GET", f"{BASE}/revocations?include_expired=false", None),
-        ("GET", f"{BASE}/revocations?include_expired=true", None),
+        ("GET", f"{BASE}/revocations?include_expired=false&limit=500", None),
+        ("GET", f"{BASE}/revocations?include_expired=true&limit=500", None),
     ]
 
 
@@ -75,3 +75,17 @@ def test_422_is_a_validation_error(client):
     with pytest.raises(CLIValidationError) as info:
         client.hosted_services.service_tokens.mint(service_id=SID, ttl_minutes=0)
     assert info.value.status_code == 422
+
+
+@pytest.mark.parametrize(("service_id", "encoded"), [("..", "%2E%2E"), (".", "%2E"), ("a/../b", "a%2F..%2Fb")])
+def test_dot_ids_stay_one_segment(client, calls, service_id, encoded):
+    client.hosted_services.service_tokens.mint(service_id=service_id)
+    assert calls[-1][1] == f"/api/v1/orgs/{ORG}/workspaces/{WS}/hosted-services/{encoded}/service-tokens"
+
+
+def test_empty_id_is_refused_before_any_request(client, calls):
+    with pytest.raises(CLIValidationError, match="must not be empty"):
+        client.hosted_services.service_tokens.mint(service_id="")
+    with pytest.raises(CLIValidationError):
+        client.components.get("")
+    assert calls == []

@@ -215,7 +215,7 @@ def test_ids_are_quoted_into_one_path_segment():
         return httpx.Response(200, json={"items": []})
 
     make(handler).list_workspaces("../../admin")
-    assert seen == [b"/api/v1/orgs/..%2F..%2Fadmin/workspaces"]
+    assert seen == [b"/api/v1/orgs/..%2F..%2Fadmin/workspaces?limit=500"]
 
 
 @pytest.mark.parametrize("evil", ["..", ".", "../.."])
@@ -227,7 +227,7 @@ def test_dot_segments_cannot_climb_out_of_the_route(evil):
         return httpx.Response(200, json={"items": []})
 
     make(handler).list_workspaces(evil)
-    assert seen[0].startswith(b"/api/v1/orgs/") and seen[0].endswith(b"/workspaces")
+    assert seen[0].startswith(b"/api/v1/orgs/") and seen[0].endswith(b"/workspaces?limit=500")
     assert b"/../" not in seen[0] and b"/./" not in seen[0]
 
 

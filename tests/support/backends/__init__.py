@@ -1,0 +1,1 @@
+"""Modules a test puts on a subprocess's PYTHONPATH (nothing here shadows a real module)."""
