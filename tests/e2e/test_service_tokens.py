@@ -244,8 +244,11 @@ def test_cli(tenant, client, service_id, tmp_path):
     assert "cli test" in run("revocations", service_id).stdout
     run("revoke-all", service_id, "--reason", "rotate")
     assert {r["kind"] for r in json.loads(run("revocations", service_id, "--json").stdout)} == {"token", "all"}
+    # A value no token can have is refused by the command line; one past the server's maximum by the server.
     bad = runner.invoke(cli, ["--config", str(cfg), "tokens", "mint", service_id, "--ttl-minutes", "0"])
-    assert bad.exit_code == 1 and "422" in bad.output
+    assert bad.exit_code == 2 and "--ttl-minutes" in bad.output
+    too_long = runner.invoke(cli, ["--config", str(cfg), "tokens", "mint", service_id, "--ttl-minutes", "20000"])
+    assert too_long.exit_code == 1 and "422" in too_long.output
 
 
 def test_gateway_path_on_postgresql_coalesces_reads_and_fails_closed(platform, client, service_id, verifier):
