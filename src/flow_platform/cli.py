@@ -117,7 +117,6 @@ def serve(host: str, port: int, data_dir: str | None, database_url: str | None, 
     import uvicorn
 
     from .app import create_app
-
     from .runtime.logs import LogPolicy
 
     try:

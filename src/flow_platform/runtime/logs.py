@@ -108,11 +108,19 @@ class VersionLog:
             delay=True,
         )
         self._handler.terminator = ""
+        self._closed = False
 
     def write(self, data: bytes) -> None:
         """Append complete lines; rotates first when they would not fit the current file."""
-        if data:
+        if not data:
+            return
+        assert self._handler.lock is not None
+        with self._handler.lock:  # reentrant: `handle` and `close` take it too
             self._handler.handle(logging.makeLogRecord({"msg": data.decode("latin-1")}))
+            if self._closed:
+                # A line after close (a worker's last output, its exit note) still lands,
+                # but leaves no file open behind it.
+                self._handler.close()
 
     def note(self, message: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -120,7 +128,10 @@ class VersionLog:
         self.write(line[: self.policy.line_bytes] + b"\n")
 
     def close(self) -> None:
-        self._handler.close()
+        assert self._handler.lock is not None
+        with self._handler.lock:
+            self._closed = True
+            self._handler.close()
 
 
 def log_files(path: Path, files: int) -> list[Path]:

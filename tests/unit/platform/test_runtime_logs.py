@@ -221,3 +221,12 @@ def test_serve_answers_bad_log_settings_with_one_line(tmp_path, monkeypatch, var
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
     assert line.startswith("error: invalid setting: ") and message in line
+
+
+def test_a_write_after_close_lands_and_leaves_no_file_open(tmp_path):
+    log = VersionLog(tmp_path / "v1.log", LogPolicy())
+    log.write(b"first\n")
+    log.close()
+    log.note("worker exited")  # an exit note that comes after shutdown
+    assert log._handler.stream is None
+    assert log.path.read_text().endswith("platform: worker exited\n")
