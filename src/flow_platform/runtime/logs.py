@@ -16,8 +16,12 @@ text so that one character is one byte: the handler's bytes reach the file uncha
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+import select
+import struct
+import termios
 import threading
 import time
 from collections.abc import Sequence
@@ -109,16 +113,24 @@ class VersionLog:
         )
         self._handler.terminator = ""
         self._closed = False
+        self.pumps: set[OutputPump] = set()  # of the workers still writing
+
+    def settle(self, timeout: float = 1.0) -> None:
+        """Wait (a little) until what the workers wrote so far is in the file."""
+        for pump in list(self.pumps):
+            pump.settle(timeout)
 
     def write(self, data: bytes) -> None:
         """Append complete lines; rotates first when they would not fit the current file."""
         if not data:
             return
-        # Under the handler's own (re-entrant) lock: output that arrives after close() must
-        # not reopen the file (a handler with delay=True would), or it stays open for good.
-        with self._handler.lock:  # type: ignore[union-attr]
-            if not self._closed:
-                self._handler.handle(logging.makeLogRecord({"msg": data.decode("latin-1")}))
+        assert self._handler.lock is not None
+        with self._handler.lock:  # reentrant: `handle` and `close` take it too
+            self._handler.handle(logging.makeLogRecord({"msg": data.decode("latin-1")}))
+            if self._closed:
+                # A line after close (a worker's last output, its exit note) still lands,
+                # but leaves no file open behind it.
+                self._handler.close()
 
     def note(self, message: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -126,9 +138,15 @@ class VersionLog:
         self.write(line[: self.policy.line_bytes] + b"\n")
 
     def close(self) -> None:
-        with self._handler.lock:  # type: ignore[union-attr]
+        assert self._handler.lock is not None
+        with self._handler.lock:
             self._closed = True
             self._handler.close()
+
+
+def _pending(fd: int) -> int:
+    """Bytes waiting in a pipe (FIONREAD)."""
+    return int(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0])
 
 
 def log_files(path: Path, files: int) -> list[Path]:
@@ -190,26 +208,50 @@ class OutputPump:
         self._fd = fd
         self._log = log
         self._lock = threading.Lock()
+        self._copying = threading.Lock()  # held from a read to the end of its write
         self._done = False
         self._last_note: str | None = None
+        os.set_blocking(fd, False)
+        log.pumps.add(self)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         cutter = LineCutter(self._log.policy.line_bytes)
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
         try:
-            while chunk := os.read(self._fd, READ_BLOCK):
-                self._log.write(cutter.feed(chunk))
+            while True:
+                poller.poll()
+                with self._copying:
+                    try:
+                        chunk = os.read(self._fd, READ_BLOCK)
+                    except BlockingIOError:
+                        continue
+                    if not chunk:
+                        break
+                    self._log.write(cutter.feed(chunk))
             self._log.write(cutter.flush())
         except OSError:
             pass  # a log that cannot be written must not take the platform down
         finally:
-            os.close(self._fd)
-            with self._lock:
-                self._done = True
-                note, self._last_note = self._last_note, None
+            with self._copying:
+                os.close(self._fd)
+                self._log.pumps.discard(self)
+                with self._lock:
+                    self._done = True
+                    note, self._last_note = self._last_note, None
             if note is not None:
                 self._log.note(note)
+
+    def settle(self, timeout: float) -> None:
+        """Return once the pipe is empty and its last block written (or after `timeout`)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._copying:
+                if self._done or _pending(self._fd) == 0:
+                    return
+            time.sleep(0.002)
 
     def finish(self, note: str) -> None:
         """Write `note` after the last of the worker's output (now, if that is in)."""

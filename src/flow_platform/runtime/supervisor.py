@@ -341,6 +341,9 @@ class Supervisor:
 
     def read_log(self, service_id: str, version: int, tail: int | None = None) -> str:
         """The version's log (all its files), or its last `tail` lines read from the end."""
+        log = self._logs.get((service_id, version))
+        if log is not None:
+            log.settle()  # what a worker printed before it answered is in the file
         files = log_files(self.log_path(service_id, version), self.log_policy.files)
         return read_all(files) if tail is None else read_tail(files, tail)
 

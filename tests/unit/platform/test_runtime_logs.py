@@ -223,3 +223,24 @@ def test_serve_answers_bad_log_settings_with_one_line(tmp_path, monkeypatch, var
     # Unparsable values are caught where the environment is read, bounds where the policy is built.
     assert line.startswith(("error: invalid setting: ", "error: bad setting in the environment: "))
     assert message in line
+
+
+def test_a_write_after_close_lands_and_leaves_no_file_open(tmp_path):
+    log = VersionLog(tmp_path / "v1.log", LogPolicy())
+    log.write(b"first\n")
+    log.close()
+    log.note("worker exited")  # an exit note that comes after shutdown
+    assert log._handler.stream is None
+    assert log.path.read_text().endswith("platform: worker exited\n")
+
+
+def test_settle_returns_once_what_was_written_is_in_the_file(tmp_path):
+    log = VersionLog(tmp_path / "v1.log", LogPolicy())
+    read_end, write_end = os.pipe()
+    OutputPump(read_end, log, name="test-pump")
+    for i in range(200):
+        os.write(write_end, b"line %d\n" % i * 100)
+        log.settle()
+        assert log.path.read_bytes().endswith(b"line %d\n" % i)
+    os.close(write_end)
+    log.close()
