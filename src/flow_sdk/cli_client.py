@@ -131,7 +131,7 @@ class CLIClient:
         return True
 
     def get_current_user(self) -> dict[str, Any]:
-        """The principal the credentials act as: subject, org, workspace, role, expiry."""
+        """The principal the credentials act as: subject, org, workspace, role, email, expiry."""
         result: dict[str, Any] = self._request("GET", f"{API_PREFIX}/auth/me")
         return result
 

@@ -9,7 +9,7 @@ from ..domain.deployments import timestamps
 from ..schemas.common import ErrorBody, Page
 from ..schemas.deployments import DeploymentCreate, DeploymentPromote, DeploymentPublic, DeploymentsCreated
 from ..store.tables import Deployment
-from .deps import SessionDep, WorkspaceBuilder, WorkspaceViewer
+from .deps import SessionDep, WorkspaceDeployer, WorkspaceDeployViewer
 
 PREFIX = "/api/v1/orgs/{org_id}/workspaces/{workspace_id}"
 _DENIED = {403: {"model": ErrorBody, "description": "A viewer; or not an admin, and the ring is production."}}
@@ -50,7 +50,7 @@ def _router(kind: str, path: str) -> APIRouter:
 
     @router.post("", response_model=DeploymentsCreated, status_code=201, responses=_DENIED)
     def create(
-        body: DeploymentCreate, scope: WorkspaceBuilder, session: SessionDep, request: Request
+        body: DeploymentCreate, scope: WorkspaceDeployer, session: SessionDep, request: Request
     ) -> DeploymentsCreated:
         """Queue one deployment per listed component; the deployer takes each to active or failed."""
         rows = deployments.create_deployments(
@@ -68,7 +68,7 @@ def _router(kind: str, path: str) -> APIRouter:
 
     @router.get("", response_model=Page[DeploymentPublic])
     def read_all(
-        scope: WorkspaceViewer,
+        scope: WorkspaceDeployViewer,
         session: SessionDep,
         ring_id: str | None = None,
         component_id: str | None = None,
@@ -80,7 +80,7 @@ def _router(kind: str, path: str) -> APIRouter:
         return Page(items=[public(r) for r in rows])
 
     @router.get("/{deployment_id}", response_model=DeploymentPublic)
-    def read_one(deployment_id: str, scope: WorkspaceViewer, session: SessionDep) -> DeploymentPublic:
+    def read_one(deployment_id: str, scope: WorkspaceDeployViewer, session: SessionDep) -> DeploymentPublic:
         return public(deployments.read_deployment(session, scope.workspace_id, deployment_id, kind))
 
     @router.post(
@@ -90,7 +90,7 @@ def _router(kind: str, path: str) -> APIRouter:
         responses={**_DENIED, **_CONFLICT},
     )
     def rollback(
-        deployment_id: str, scope: WorkspaceBuilder, session: SessionDep, request: Request
+        deployment_id: str, scope: WorkspaceDeployer, session: SessionDep, request: Request
     ) -> DeploymentPublic:
         """Roll an active deployment back (``rolling_back``); the one it superseded is re-activated."""
         deployments.read_deployment(session, scope.workspace_id, deployment_id, kind)
@@ -111,7 +111,7 @@ def _router(kind: str, path: str) -> APIRouter:
         },
     )
     def promote(
-        deployment_id: str, body: DeploymentPromote, scope: WorkspaceBuilder, session: SessionDep, request: Request
+        deployment_id: str, body: DeploymentPromote, scope: WorkspaceDeployer, session: SessionDep, request: Request
     ) -> DeploymentPublic:
         """Deploy the same component version to the next ring in promotion order."""
         deployments.read_deployment(session, scope.workspace_id, deployment_id, kind)

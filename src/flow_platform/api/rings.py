@@ -7,13 +7,13 @@ from fastapi import APIRouter
 from ..domain import rings
 from ..schemas.common import ErrorBody, Page
 from ..schemas.rings import RingCreate, RingPublic
-from .deps import SessionDep, WorkspaceAdmin, WorkspaceViewer
+from .deps import SessionDep, WorkspaceAdmin, WorkspaceDeployViewer
 
 router = APIRouter(prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/rings", tags=["rings"])
 
 
 @router.get("", response_model=Page[RingPublic])
-def read_rings(scope: WorkspaceViewer, session: SessionDep) -> Page[RingPublic]:
+def read_rings(scope: WorkspaceDeployViewer, session: SessionDep) -> Page[RingPublic]:
     return Page(items=[RingPublic.model_validate(r) for r in rings.read_rings(session, scope.workspace_id)])
 
 
@@ -26,12 +26,12 @@ def create_ring(body: RingCreate, scope: WorkspaceAdmin, session: SessionDep) ->
 
 
 @router.get("/resolve/{name}", response_model=RingPublic)
-def resolve_ring(name: str, scope: WorkspaceViewer, session: SessionDep) -> RingPublic:
+def resolve_ring(name: str, scope: WorkspaceDeployViewer, session: SessionDep) -> RingPublic:
     return RingPublic.model_validate(rings.read_ring_by_name(session, scope.workspace_id, name))
 
 
 @router.get("/{ring_id}", response_model=RingPublic)
-def read_ring(ring_id: str, scope: WorkspaceViewer, session: SessionDep) -> RingPublic:
+def read_ring(ring_id: str, scope: WorkspaceDeployViewer, session: SessionDep) -> RingPublic:
     return RingPublic.model_validate(rings.read_ring(session, scope.workspace_id, ring_id))
 
 

@@ -11,9 +11,20 @@ class APIKeysNamespace(Resource):
     def list(self) -> list[dict[str, Any]]:
         return self._client._get_items(self._client._org_path("/api-keys"))
 
-    def create(self, *, role: str, name: str = "", workspace_id: str | None = None) -> dict[str, Any]:
-        """Mint a key; the answer's ``api_key`` is the only time it is shown."""
-        body = {"role": role, "name": name, "workspace_id": workspace_id}
+    def create(
+        self,
+        *,
+        role: str,
+        name: str = "",
+        workspace_id: str | None = None,
+        kind: str = "org",
+        email: str | None = None,
+    ) -> dict[str, Any]:
+        """Mint a key; the answer's ``api_key`` is the only time it is shown.
+
+        ``kind="deploy"`` mints an ``fl_deploy_`` key bound to ``workspace_id`` for CI.
+        """
+        body = {"role": role, "name": name, "workspace_id": workspace_id, "kind": kind, "email": email}
         result: dict[str, Any] = self._client._request("POST", self._client._org_path("/api-keys"), json=body)
         return result
 
