@@ -23,6 +23,7 @@ from ..schemas.services import (
     ServiceCreate,
     ServiceLogs,
     ServicePublic,
+    SkillBundle,
     VersionPublic,
 )
 from ..store.tables import HostedService, ServiceJob, ServiceVersion
@@ -146,6 +147,15 @@ def publish_version(
     version = services.publish_version(session, row, services.read_version(session, row, version_id))
     runtime.changed()
     return VersionPublic.model_validate(version)
+
+
+@router.get("/{service_id}/skills", response_model=SkillBundle)
+def read_skills(
+    service_id: str, scope: WorkspaceViewer, session: SessionDep, version: str | None = None
+) -> SkillBundle:
+    """The skill bundle frozen when the version (default: the latest published) was published."""
+    row = _service(session, scope.workspace_id, service_id)
+    return SkillBundle.model_validate(services.read_skills(session, row, version))
 
 
 # -- endpoints ---------------------------------------------------------------------

@@ -24,6 +24,7 @@ from .errors import Conflict, NotFound, field_error
 from .ids import parse_id
 from .lookup import read_owned
 from .persist import commit_or_conflict
+from .skills import build_snapshot
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EXECUTION_MODES = ("invocation", "persistent")
@@ -168,11 +169,26 @@ def publish_version(session: Session, service: HostedService, version: ServiceVe
         raise Conflict("a version needs at least one endpoint before it is published", code="NO_ENDPOINTS")
     version.status = "published"
     version.published_at = utcnow()
+    version.skill_snapshot = build_snapshot(service, version, read_endpoints(session, version))
     if service.status == "draft":
         service.status = "active"
     service.updated_at = utcnow()
     session.commit()
     return version
+
+
+def read_skills(session: Session, service: HostedService, version: str | None = None) -> dict[str, Any]:
+    """The skill snapshot of a published version (default: the latest)."""
+    if version is not None:
+        row = read_version(session, service, version)
+    else:
+        published = [v for v in read_versions(session, service) if v.status == "published"]
+        if not published:
+            raise NotFound("the service has no published version yet", code="VERSION_NOT_FOUND")
+        row = published[-1]
+    if row.status != "published" or row.skill_snapshot is None:
+        raise NotFound(f"version {row.number} is not published: skills are built at publish", code="VERSION_NOT_FOUND")
+    return row.skill_snapshot
 
 
 def _not_archived(service: HostedService) -> None:
@@ -241,6 +257,8 @@ def create_endpoint(
         timeout_seconds=float(timeout),
         auth_mode=auth_mode,
         async_eligible=bool(data.get("async_eligible", False)),
+        expose_as_agent_tool=bool(data.get("expose_as_agent_tool", False)),
+        tool_description=str(data.get("tool_description") or ""),
     )
     _check_overlap(session, version, method, path)
     session.add(row)

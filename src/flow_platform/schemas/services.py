@@ -56,6 +56,8 @@ class EndpointCreate(BaseModel):
     async_eligible: bool = False
     name: str = ""
     description: str = ""
+    expose_as_agent_tool: bool = Field(default=False, description="list the endpoint as a tool on the MCP server")
+    tool_description: str = Field(default="", description="what an agent reads about the tool; default: description")
 
 
 class EndpointPublic(Public):
@@ -72,7 +74,24 @@ class EndpointPublic(Public):
     timeout_seconds: float
     auth_mode: AuthMode
     async_eligible: bool
+    expose_as_agent_tool: bool
+    tool_description: str
     created_at: datetime
+
+
+class SkillBundle(BaseModel):
+    """A published version's skills: one per endpoint, each with a sha256 ``checksum`` over
+    its canonical JSON (sorted keys, no spaces); the bundle's checksum covers its skills'."""
+
+    format: int
+    service: dict[str, Any]
+    version: int
+    skills: list[dict[str, Any]] = Field(
+        description="manifest, http (method, path, url, path_parameters), input_schema, request_schema,"
+        " response_schema, auth, execution (timeout_seconds, async_eligible, async_url), examples (sdk, cli),"
+        " checksum"
+    )
+    checksum: str
 
 
 class ServiceLogs(BaseModel):

@@ -40,6 +40,17 @@ class HostedServicesNamespace(Resource):
         text: str = body["text"]
         return text
 
+    def skills(self, service_id: str, version: int | None = None) -> dict[str, Any]:
+        """The skill bundle frozen with a published version (default: the latest).
+
+        ``skills`` holds one endpoint skill per endpoint; ``checksum`` (sha256 over
+        canonical JSON) changes only when what the skills describe changes.
+        """
+        result: dict[str, Any] = self._client._request(
+            "GET", self._path(service_id, "/skills"), params={"version": version}
+        )
+        return result
+
     @cached_property
     def versions(self) -> ServiceVersionsNamespace:
         return ServiceVersionsNamespace(self._client)
