@@ -192,6 +192,25 @@ def delete_endpoint(
 # -- async jobs --------------------------------------------------------------------
 
 
+@router.get("/{service_id}/jobs", response_model=Page[JobPublic])
+async def read_jobs(
+    service_id: str, scope: WorkspaceViewer, request: Request, status: str | None = None, limit: int = 100
+) -> Page[JobPublic]:
+    """The service's jobs, newest first (at most ``limit``, 500 at most), optionally of one ``status``."""
+    platform = request.app.state.platform
+
+    def load() -> Page[JobPublic]:
+        with platform.sessions() as session:
+            row = _service(session, scope.workspace_id, service_id)
+            stmt = select(ServiceJob).where(ServiceJob.service_id == row.id)
+            if status:
+                stmt = stmt.where(ServiceJob.status == status)
+            stmt = stmt.order_by(ServiceJob.created_at.desc()).limit(max(1, min(limit, 500)))
+            return Page(items=[JobPublic.model_validate(j) for j in session.scalars(stmt)])
+
+    return await asyncio.to_thread(load)
+
+
 @router.get("/{service_id}/jobs/{job_id}", response_model=JobPublic)
 async def read_job(service_id: str, job_id: str, scope: WorkspaceViewer, request: Request) -> JobPublic:
     platform = request.app.state.platform

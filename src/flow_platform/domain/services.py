@@ -32,6 +32,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 AUTH_MODES = tuple(mode.value for mode in AuthMode)
 MAX_TIMEOUT_SECONDS = 300.0
 DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPTS = 3, 10
 # A leading `v{N}` or `async` segment is how the gateway reads pins and async calls.
 _RESERVED_FIRST_SEGMENT = re.compile(r"^/(v\d+|async)(/|$)")
 _PATH = re.compile(r"^(/([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\}))+$|^/$")
@@ -232,6 +233,10 @@ def create_endpoint(
     timeout = DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= MAX_TIMEOUT_SECONDS:
         raise field_error("timeout_seconds", f"timeout_seconds must be > 0 and <= {MAX_TIMEOUT_SECONDS:g}")
+    attempts = data.get("max_attempts")
+    attempts = DEFAULT_MAX_ATTEMPTS if attempts is None else attempts
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or not 1 <= attempts <= MAX_ATTEMPTS:
+        raise field_error("max_attempts", f"max_attempts must be between 1 and {MAX_ATTEMPTS}")
     for key in ("request_schema", "response_schema"):
         schema = data.get(key)
         if schema is not None and not isinstance(schema, dict | bool):
@@ -259,6 +264,7 @@ def create_endpoint(
         async_eligible=bool(data.get("async_eligible", False)),
         expose_as_agent_tool=bool(data.get("expose_as_agent_tool", False)),
         tool_description=str(data.get("tool_description") or ""),
+        max_attempts=attempts,
     )
     _check_overlap(session, version, method, path)
     session.add(row)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from ..domain.auth_modes import AuthMode
 from .common import Public
@@ -58,6 +58,9 @@ class EndpointCreate(BaseModel):
     description: str = ""
     expose_as_agent_tool: bool = Field(default=False, description="list the endpoint as a tool on the MCP server")
     tool_description: str = Field(default="", description="what an agent reads about the tool; default: description")
+    max_attempts: int | None = Field(
+        default=None, description="attempts of an async job whose worker crashed or timed out: default 3, at most 10"
+    )
 
 
 class EndpointPublic(Public):
@@ -76,6 +79,7 @@ class EndpointPublic(Public):
     async_eligible: bool
     expose_as_agent_tool: bool
     tool_description: str
+    max_attempts: int
     created_at: datetime
 
 
@@ -111,6 +115,12 @@ class JobPublic(Public):
     result: Any = None
     error: dict[str, Any] | None
     attempts: int
+    max_attempts: int
+    lane: str = Field(description="standard or priority (X-HSL-Lane)")
+    attempt_log: Annotated[list[dict[str, Any]], BeforeValidator(lambda v: v or [])] = Field(
+        description="one entry per attempt: attempt, started_at, finished_at, status_code,"
+        " outcome (retrying, succeeded, failed), error"
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

@@ -57,6 +57,8 @@ class ServiceEndpoint(IdMixin, Base):
     async_eligible: Mapped[bool] = mapped_column(default=False)
     expose_as_agent_tool: Mapped[bool] = mapped_column(default=False, server_default=false())
     tool_description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Attempts an async job of this endpoint gets when its worker crashes or times out.
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
 
 class ServiceJob(IdMixin, Base):
@@ -79,6 +81,11 @@ class ServiceJob(IdMixin, Base):
     result: Mapped[Any] = mapped_column(JSON, nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    attempt_log: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list, nullable=True)
+    lane: Mapped[str] = mapped_column(String(20), default="standard", server_default="standard")
+    # A job staged again after a failed attempt waits until then (backoff).
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     timeout_seconds: Mapped[float] = mapped_column(Float, default=30.0)
     # Whoever runs the job holds it until then; past it no platform process can still be
     # running it (each enforces the endpoint timeout), so a sweeper may fail it.
