@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
-from .api import ROUTERS
+from .api import ROUTERS, WORKSPACE_ROUTERS
 from .api import errors as api_errors
+from .api.workspace_paths import include_workspace_router
 from .deployer.worker import start_deployer
 from .gateway.install import install as install_services
 from .platform import Platform
@@ -82,4 +83,6 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
     api_errors.install(app)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
+    for router in WORKSPACE_ROUTERS:
+        include_workspace_router(app, router, responses=ERROR_RESPONSES)
     return app

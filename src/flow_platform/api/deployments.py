@@ -11,7 +11,6 @@ from ..schemas.deployments import DeploymentCreate, DeploymentPromote, Deploymen
 from ..store.tables import Deployment
 from .deps import SessionDep, WorkspaceDeployer, WorkspaceDeployViewer
 
-PREFIX = "/api/v1/orgs/{org_id}/workspaces/{workspace_id}"
 _DENIED = {403: {"model": ErrorBody, "description": "A viewer; or not an admin, and the ring is production."}}
 _CONFLICT = {409: {"model": ErrorBody, "description": "The deployment is not in a state that allows this."}}
 
@@ -46,7 +45,7 @@ def _wake_deployer(request: Request) -> None:
 
 
 def _router(kind: str, path: str) -> APIRouter:
-    router = APIRouter(prefix=f"{PREFIX}/{path}", tags=[path])
+    router = APIRouter(prefix=f"/{path}", tags=[path])
 
     @router.post("", response_model=DeploymentsCreated, status_code=201, responses=_DENIED)
     def create(

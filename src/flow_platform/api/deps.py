@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from ..domain.api_keys import KeyKind
-from ..domain.errors import Forbidden, NotFound, Unauthenticated
+from ..domain.errors import Forbidden, InvalidRequest, NotFound, Unauthenticated
 from ..domain.ids import parse_id
 from ..domain.principals import (
     Principal,
@@ -119,6 +119,21 @@ def org_scope(needed: Role = Role.VIEWER):  # type: ignore[no-untyped-def]
     return dependency
 
 
+def _tenant_of(request: Request, principal: Principal) -> tuple[str, str]:
+    """The org and workspace from the path, or for the top-level paths (``/api/v1/components``)
+    the caller's own: its ``X-Workspace-ID`` (already checked) or its credential's workspace."""
+    org_id = request.path_params.get("org_id")
+    workspace_id = request.path_params.get("workspace_id")
+    if org_id is not None and workspace_id is not None:
+        return org_id, workspace_id
+    if principal.workspace_id is None:
+        raise InvalidRequest(
+            "which workspace? send X-Workspace-ID, or use /api/v1/orgs/{org_id}/workspaces/{workspace_id}/...",
+            code="WORKSPACE_REQUIRED",
+        )
+    return principal.org_id, principal.workspace_id
+
+
 def workspace_scope(needed: Role = Role.VIEWER, *, deploy_keys: bool = False):  # type: ignore[no-untyped-def]
     """A dependency for ``/orgs/{org_id}/workspaces/{workspace_id}/...`` routes.
 
@@ -126,7 +141,8 @@ def workspace_scope(needed: Role = Role.VIEWER, *, deploy_keys: bool = False):  
     own workspace is checked first, so another workspace is a 404 for them too.
     """
 
-    def dependency(org_id: str, workspace_id: str, principal: AnyPrincipal, session: SessionDep) -> WorkspaceScope:
+    def dependency(request: Request, principal: AnyPrincipal, session: SessionDep) -> WorkspaceScope:
+        org_id, workspace_id = _tenant_of(request, principal)
         if parse_id(org_id, "organization") != principal.org_id:
             raise NotFound("organization not found")
         ws = read_workspace(session, principal.org_id, workspace_id)

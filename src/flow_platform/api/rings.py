@@ -9,7 +9,7 @@ from ..schemas.common import ErrorBody, Page
 from ..schemas.rings import RingCreate, RingPublic
 from .deps import SessionDep, WorkspaceAdmin, WorkspaceDeployViewer
 
-router = APIRouter(prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/rings", tags=["rings"])
+router = APIRouter(prefix="/rings", tags=["rings"])
 
 
 @router.get("", response_model=Page[RingPublic])

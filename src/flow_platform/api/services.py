@@ -32,7 +32,7 @@ from .deps import SessionDep, WorkspaceBuilder, WorkspaceViewer
 if TYPE_CHECKING:  # the gateway imports the API's request-id helper, so not at run time
     from ..gateway.install import ServicesRuntime
 
-router = APIRouter(prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/hosted-services", tags=["hosted services"])
+router = APIRouter(prefix="/hosted-services", tags=["hosted services"])
 
 
 def get_runtime(request: Request) -> ServicesRuntime:

@@ -26,6 +26,22 @@ class ComponentCreate(BaseModel):
         return {**(self.model_extra or {}), **self.config}
 
 
+class ComponentUpdate(BaseModel):
+    """Only ``description`` may change; other fields equal to the stored ones are accepted."""
+
+    model_config = ConfigDict(extra="allow")
+    description: str | None = None
+
+
+class ComponentVersionCreate(BaseModel):
+    version: str
+    description: str | None = None
+    source: str | None = None
+    entrypoint: str | None = None
+    steps: list[Any] | None = None
+    config: dict[str, Any] | None = None
+
+
 class ComponentPublic(Public):
     id: str
     workspace_id: str
