@@ -38,6 +38,7 @@ from .resources.hosted_services import HostedServicesNamespace
 from .resources.invoke import gateway_path
 from .resources.jobs import JobsNamespace
 from .resources.rings import CLIRingsNamespace
+from .results import Result
 
 __all__ = [
     "CLIAuthenticationError",
@@ -227,7 +228,8 @@ class CLIClient:
         response = self._transport.request(method, path, **kwargs)
         if response.status_code == 204 or not response.content:
             return None
-        return response.json()
+        # Every JSON object reads as a dict and by attribute (flow_sdk.results).
+        return response.json(object_hook=Result)
 
     @staticmethod
     def _seg(value: str) -> str:
