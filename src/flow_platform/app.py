@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import __version__
 from .api import ROUTERS, WORKSPACE_ROUTERS
 from .api import errors as api_errors
+from .api.mcp_server import install as install_mcp
 from .api.workspace_paths import include_workspace_router
 from .deployer.worker import start_deployer
 from .gateway.install import install as install_services
@@ -68,7 +69,8 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
         if on_ready is not None:
             on_ready()
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             platform.close()
 
@@ -85,4 +87,5 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
         app.include_router(router, responses=ERROR_RESPONSES)
     for router in WORKSPACE_ROUTERS:
         include_workspace_router(app, router, responses=ERROR_RESPONSES)
+    mcp = install_mcp(app)
     return app
