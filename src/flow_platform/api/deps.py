@@ -67,14 +67,14 @@ def get_any_principal(request: Request, session: SessionDep, settings: SettingsD
 AnyPrincipal = Annotated[Principal, Depends(get_any_principal)]
 
 
-def _refuse_deploy_key(principal: Principal) -> None:
+def refuse_deploy_key(principal: Principal) -> None:
     if principal.kind is KeyKind.DEPLOY:
         raise Forbidden("a deploy key may only create, promote and roll back its workspace's deployments")
 
 
 def get_principal(principal: AnyPrincipal) -> Principal:
     """The caller, refusing deploy keys: every route is closed to them unless it opts in."""
-    _refuse_deploy_key(principal)
+    refuse_deploy_key(principal)
     return principal
 
 
@@ -112,7 +112,7 @@ def org_scope(needed: Role = Role.VIEWER):  # type: ignore[no-untyped-def]
     def dependency(org_id: str, principal: AnyPrincipal) -> Scope:
         if parse_id(org_id, "organization") != principal.org_id:
             raise NotFound("organization not found")
-        _refuse_deploy_key(principal)
+        refuse_deploy_key(principal)
         _check_role(principal, needed)
         return Scope(principal=principal, org_id=principal.org_id)
 
@@ -149,7 +149,7 @@ def workspace_scope(needed: Role = Role.VIEWER, *, deploy_keys: bool = False):  
         if principal.bound_workspace not in (None, ws.id):
             raise NotFound("workspace not found")
         if not deploy_keys:
-            _refuse_deploy_key(principal)
+            refuse_deploy_key(principal)
         _check_role(principal, needed)
         return WorkspaceScope(principal=principal, org_id=principal.org_id, workspace_id=ws.id)
 

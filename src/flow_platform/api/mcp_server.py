@@ -38,7 +38,7 @@ from ..domain.tenancy import read_workspace
 from ..platform import Platform
 from ..runtime.bundle import PARAM_SEGMENT
 from ..store.tables import HostedService, ServiceVersion
-from .deps import _refuse_deploy_key, get_any_principal
+from .deps import refuse_deploy_key, get_any_principal
 
 PATH = "/api/v1/orgs/{org_id}/workspaces/{workspace_id}/mcp"
 _FORWARDED = ("authorization", "x-api-key", "x-request-id")
@@ -60,7 +60,7 @@ def read_tools(platform: Platform, request: Request) -> list[Tool]:
     with platform.sessions() as session:
         principal = get_any_principal(request, session, platform.settings)  # a bad credential is an error
         try:
-            _refuse_deploy_key(principal)
+            refuse_deploy_key(principal)
             if request.path_params["org_id"] != principal.org_id:
                 return []
             ws = read_workspace(session, principal.org_id, request.path_params["workspace_id"])
