@@ -38,7 +38,7 @@ from ..domain.tenancy import read_workspace
 from ..platform import Platform
 from ..runtime.bundle import PARAM_SEGMENT
 from ..store.tables import HostedService, ServiceVersion
-from .deps import refuse_deploy_key, get_any_principal
+from .deps import get_any_principal, refuse_deploy_key
 
 PATH = "/api/v1/orgs/{org_id}/workspaces/{workspace_id}/mcp"
 _FORWARDED = ("authorization", "x-api-key", "x-request-id")
