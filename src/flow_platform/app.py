@@ -12,9 +12,11 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
-from .api import ROUTERS
+from .api import ROUTERS, WORKSPACE_ROUTERS
 from .api import errors as api_errors
+from .api.mcp_server import install as install_mcp
 from .api.retry import TransientRetryMiddleware
+from .api.workspace_paths import include_workspace_router
 from .deployer.worker import start_deployer
 from .gateway.install import install as install_services
 from .platform import Platform
@@ -72,7 +74,8 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
         if on_ready is not None:
             on_ready()
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             platform.close()
 
@@ -88,4 +91,7 @@ def create_app(settings: Settings | None = None, *, on_ready: Callable[[], None]
     app.add_middleware(TransientRetryMiddleware)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
+    for router in WORKSPACE_ROUTERS:
+        include_workspace_router(app, router, responses=ERROR_RESPONSES)
+    mcp = install_mcp(app)
     return app

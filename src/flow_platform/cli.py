@@ -294,12 +294,14 @@ def _running_server_url(settings: Settings) -> str | None:
     type=Label(2048),
     help="URL printed for clients. Default: that of the server running on this data dir, else http://HOST:PORT.",
 )
+@click.option("--email", default=None, help="The admin's email, shown by /auth/me.")
 @_store_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def bootstrap(
     org_name: str,
     workspace_name: str,
     platform_url: str | None,
+    email: str | None,
     data_dir: str | None,
     database_url: str | None,
     as_json: bool,
@@ -312,7 +314,7 @@ def bootstrap(
     url = platform_url or _running_server_url(settings) or f"http://{settings.host}:{settings.port}"
     try:
         with _platform_session(settings) as session:
-            made = do_bootstrap(session, settings, org_name=org_name, workspace_name=workspace_name)
+            made = do_bootstrap(session, settings, org_name=org_name, workspace_name=workspace_name, email=email)
             result = {
                 "org_id": made.org.id,
                 "workspace_id": made.workspace.id,
@@ -342,6 +344,15 @@ def api_keys() -> None:
 @click.option("--role", type=click.Choice(["admin", "builder", "viewer"]), required=True)
 @click.option("--workspace", "workspace_id", default=None, type=Label(64), help="Bind the key to one workspace.")
 @click.option("--name", default="", type=Label(), help="A label for people.")
+@click.option(
+    "--kind",
+    type=click.Choice(["org", "deploy"]),
+    default="org",
+    show_default=True,
+    help="deploy: an fl_deploy_ key for CI, bound to --workspace, that only creates, promotes and rolls back"
+    " deployments.",
+)
+@click.option("--email", default=None, type=Label(254), help="The key owner's email, shown by /auth/me.")
 @_store_options
 @click.option("--json", "as_json", is_flag=True)
 def api_keys_create(
@@ -349,6 +360,8 @@ def api_keys_create(
     role: str,
     workspace_id: str | None,
     name: str,
+    kind: str,
+    email: str | None,
     data_dir: str | None,
     database_url: str | None,
     as_json: bool,
@@ -364,14 +377,25 @@ def api_keys_create(
         with _platform_session(settings) as session:
             org = read_org(session, org_id)
             ws = parse_id(workspace_id, "workspace") if workspace_id else None
-            minted = create_api_key(session, settings, org_id=org.id, role=role, workspace_id=ws, name=name)
-            result = {"id": minted.row.id, "org_id": org.id, "workspace_id": ws, "role": role, "api_key": minted.key}
+            minted = create_api_key(
+                session, settings, org_id=org.id, role=role, workspace_id=ws, name=name, kind=kind, email=email
+            )
+            result = {
+                "id": minted.row.id,
+                "org_id": org.id,
+                "workspace_id": ws,
+                "role": role,
+                "kind": kind,
+                "email": email,
+                "api_key": minted.key,
+            }
     except DomainError as exc:
         _fail(exc.message)
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:
-        click.echo(f"{role} key {result['id']}: {result['api_key']}  (shown once)")
+        label = f"{role} deploy" if kind == "deploy" else role
+        click.echo(f"{label} key {result['id']}: {result['api_key']}  (shown once)")
 
 
 @api_keys.command("revoke")

@@ -21,6 +21,7 @@ from ._errors import CLIAuthenticationError
 from ._paging import DEFAULT_PAGE_SIZE, page_params, split_page
 from ._transport import AsyncTransport
 from .config import FlowConfig
+from .results import Result
 
 
 class AsyncCLIClient(BaseClient):
@@ -81,7 +82,8 @@ class AsyncCLIClient(BaseClient):
         self, method: str, path: str, *, then: Callable[[Any], Any] | None = None, **kwargs: Any
     ) -> Any:
         response = await self._transport.request(method, path, **kwargs)
-        value = response.json() if response.content and response.status_code != 204 else None
+        # Every JSON object reads as a dict and by attribute (flow_sdk.results).
+        value = response.json(object_hook=Result) if response.content and response.status_code != 204 else None
         return then(value) if then is not None else value
 
     async def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:

@@ -34,6 +34,7 @@ from ._transport import Transport
 from ._urls import api_path, normalize_platform_url
 from .config import FlowConfig
 from .resources.rings import CLIRingsNamespace as CLIRingsNamespace
+from .results import Result
 
 __all__ = [
     "AsyncCLIClient",
@@ -145,7 +146,8 @@ class CLIClient(BaseClient):
     # -- the helpers namespaces are written against ---------------------------------
     def request(self, method: str, path: str, *, then: Callable[[Any], Any] | None = None, **kwargs: Any) -> Any:
         response = self._transport.request(method, path, **kwargs)
-        value = response.json() if response.content and response.status_code != 204 else None
+        # Every JSON object reads as a dict and by attribute (flow_sdk.results).
+        value = response.json(object_hook=Result) if response.content and response.status_code != 204 else None
         return then(value) if then is not None else value
 
     def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:

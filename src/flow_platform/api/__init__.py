@@ -1,4 +1,9 @@
-"""HTTP routes, one module per resource. Each feature adds its router to ``ROUTERS``."""
+"""HTTP routes, one module per resource. Each feature adds its router to ``ROUTERS``.
+
+Routers of workspace resources go in ``WORKSPACE_ROUTERS`` instead, with paths relative
+to the workspace: the app serves each of them at both documented shapes (see
+``api/workspace_paths.py``), one implementation behind both.
+"""
 
 from fastapi import APIRouter
 
@@ -20,6 +25,9 @@ ROUTERS: list[APIRouter] = [
     auth.router,
     orgs.router,
     api_keys.router,
+]
+
+WORKSPACE_ROUTERS: list[APIRouter] = [
     components.router,
     services.router,
     rings.router,

@@ -25,7 +25,14 @@ def create_api_key(body: ApiKeyCreate, scope: OrgAdmin, session: SessionDep, set
     workspace_id = parse_id(body.workspace_id, "workspace") if body.workspace_id else None
     api_keys.check_can_mint(scope.principal.bound_workspace, workspace_id)
     minted = api_keys.create_api_key(
-        session, settings, org_id=scope.org_id, role=body.role, workspace_id=workspace_id, name=body.name
+        session,
+        settings,
+        org_id=scope.org_id,
+        role=body.role,
+        workspace_id=workspace_id,
+        name=body.name,
+        kind=body.kind,
+        email=body.email,
     )
     public = ApiKeyPublic.model_validate(minted.row)
     return ApiKeyCreated(**public.model_dump(), api_key=minted.key)

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request
 
 from ..domain.access_tokens import issue_access_token
 from ..domain.errors import Unauthenticated
 from ..domain.principals import principal_from_api_key
 from ..schemas.auth import PrincipalPublic, TokenPublic, TokenRequest
-from .deps import CurrentPrincipal, SessionDep, SettingsDep
+from .deps import AnyPrincipal, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 @router.post("/token", response_model=TokenPublic)
-def exchange_api_key(body: TokenRequest, request: Request, session: SessionDep, settings: SettingsDep) -> TokenPublic:
-    """Trade an org API key (in the body or ``X-API-Key``) for a JWT access token."""
+def exchange_api_key(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    body: Annotated[TokenRequest | None, Body()] = None,
+) -> TokenPublic:
+    """Trade an API key (``X-API-Key`` with no body, or ``api_key`` in the body) for a JWT access token."""
+    body = body or TokenRequest()
     api_key = request.headers.get("x-api-key") or body.api_key
     if not api_key:
         raise Unauthenticated("missing API key")
@@ -27,6 +35,7 @@ def exchange_api_key(body: TokenRequest, request: Request, session: SessionDep, 
         workspace_id=principal.workspace_id,
         role=principal.role.value,
         ttl_minutes=body.ttl_minutes,
+        kind=principal.kind.value,
     )
     return TokenPublic(
         access_token=issued.token,
@@ -39,5 +48,6 @@ def exchange_api_key(body: TokenRequest, request: Request, session: SessionDep, 
 
 
 @router.get("/me", response_model=PrincipalPublic)
-def read_current_principal(principal: CurrentPrincipal) -> PrincipalPublic:
+def read_current_principal(principal: AnyPrincipal) -> PrincipalPublic:
+    """Who is calling; deploy keys may ask too, so CI can check its credentials."""
     return PrincipalPublic.model_validate(principal)

@@ -20,7 +20,7 @@ from ..store.tables import ConnectorInstance
 from .deps import PageDep, SessionDep, SettingsDep, WorkspaceAdmin, WorkspaceBuilder, WorkspaceViewer
 
 router = APIRouter(
-    prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/connector-instances",
+    prefix="/connector-instances",
     tags=["connector-instances"],
 )
 

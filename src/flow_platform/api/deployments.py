@@ -10,9 +10,8 @@ from ..domain.paging import paginate
 from ..schemas.common import ErrorBody, Page, QueryRef, QueryWord
 from ..schemas.deployments import DeploymentCreate, DeploymentPromote, DeploymentPublic, DeploymentsCreated
 from ..store.tables import Deployment
-from .deps import PageDep, SessionDep, WorkspaceBuilder, WorkspaceViewer
+from .deps import PageDep, SessionDep, WorkspaceDeployer, WorkspaceDeployViewer
 
-PREFIX = "/api/v1/orgs/{org_id}/workspaces/{workspace_id}"
 _DENIED = {403: {"model": ErrorBody, "description": "A viewer; or not an admin, and the ring is production."}}
 _CONFLICT = {409: {"model": ErrorBody, "description": "The deployment is not in a state that allows this."}}
 
@@ -47,11 +46,11 @@ def _wake_deployer(request: Request) -> None:
 
 
 def _router(kind: str, path: str) -> APIRouter:
-    router = APIRouter(prefix=f"{PREFIX}/{path}", tags=[path])
+    router = APIRouter(prefix=f"/{path}", tags=[path])
 
     @router.post("", response_model=DeploymentsCreated, status_code=201, responses=_DENIED)
     def create(
-        body: DeploymentCreate, scope: WorkspaceBuilder, session: SessionDep, request: Request
+        body: DeploymentCreate, scope: WorkspaceDeployer, session: SessionDep, request: Request
     ) -> DeploymentsCreated:
         """Queue one deployment per listed component; the deployer takes each to active or failed."""
         rows = deployments.create_deployments(
@@ -69,7 +68,7 @@ def _router(kind: str, path: str) -> APIRouter:
 
     @router.get("", response_model=Page[DeploymentPublic])
     def read_all(
-        scope: WorkspaceViewer,
+        scope: WorkspaceDeployViewer,
         session: SessionDep,
         page: PageDep,
         ring_id: QueryRef = None,
@@ -82,7 +81,7 @@ def _router(kind: str, path: str) -> APIRouter:
         return paginate(rows, page, public)
 
     @router.get("/{deployment_id}", response_model=DeploymentPublic)
-    def read_one(deployment_id: str, scope: WorkspaceViewer, session: SessionDep) -> DeploymentPublic:
+    def read_one(deployment_id: str, scope: WorkspaceDeployViewer, session: SessionDep) -> DeploymentPublic:
         return public(deployments.read_deployment(session, scope.workspace_id, deployment_id, kind))
 
     @router.post(
@@ -92,7 +91,7 @@ def _router(kind: str, path: str) -> APIRouter:
         responses={**_DENIED, **_CONFLICT},
     )
     def rollback(
-        deployment_id: str, scope: WorkspaceBuilder, session: SessionDep, request: Request
+        deployment_id: str, scope: WorkspaceDeployer, session: SessionDep, request: Request
     ) -> DeploymentPublic:
         """Roll an active deployment back (``rolling_back``); the one it superseded is re-activated."""
         deployments.read_deployment(session, scope.workspace_id, deployment_id, kind)
@@ -113,7 +112,7 @@ def _router(kind: str, path: str) -> APIRouter:
         },
     )
     def promote(
-        deployment_id: str, body: DeploymentPromote, scope: WorkspaceBuilder, session: SessionDep, request: Request
+        deployment_id: str, body: DeploymentPromote, scope: WorkspaceDeployer, session: SessionDep, request: Request
     ) -> DeploymentPublic:
         """Deploy the same component version to the next ring in promotion order."""
         deployments.read_deployment(session, scope.workspace_id, deployment_id, kind)

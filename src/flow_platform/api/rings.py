@@ -8,13 +8,13 @@ from ..domain import rings
 from ..domain.paging import paginate
 from ..schemas.common import ErrorBody, Page, PathName
 from ..schemas.rings import RingCreate, RingPublic
-from .deps import PageDep, SessionDep, WorkspaceAdmin, WorkspaceViewer
+from .deps import PageDep, SessionDep, WorkspaceAdmin, WorkspaceDeployViewer
 
-router = APIRouter(prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/rings", tags=["rings"])
+router = APIRouter(prefix="/rings", tags=["rings"])
 
 
 @router.get("", response_model=Page[RingPublic])
-def read_rings(scope: WorkspaceViewer, session: SessionDep, page: PageDep) -> Page[RingPublic]:
+def read_rings(scope: WorkspaceDeployViewer, session: SessionDep, page: PageDep) -> Page[RingPublic]:
     return paginate(rings.read_rings(session, scope.workspace_id), page, RingPublic.model_validate)
 
 
@@ -27,12 +27,12 @@ def create_ring(body: RingCreate, scope: WorkspaceAdmin, session: SessionDep) ->
 
 
 @router.get("/resolve/{name}", response_model=RingPublic)
-def resolve_ring(name: PathName, scope: WorkspaceViewer, session: SessionDep) -> RingPublic:
+def resolve_ring(name: PathName, scope: WorkspaceDeployViewer, session: SessionDep) -> RingPublic:
     return RingPublic.model_validate(rings.read_ring_by_name(session, scope.workspace_id, name))
 
 
 @router.get("/{ring_id}", response_model=RingPublic)
-def read_ring(ring_id: str, scope: WorkspaceViewer, session: SessionDep) -> RingPublic:
+def read_ring(ring_id: str, scope: WorkspaceDeployViewer, session: SessionDep) -> RingPublic:
     return RingPublic.model_validate(rings.read_ring(session, scope.workspace_id, ring_id))
 
 

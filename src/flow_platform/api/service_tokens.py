@@ -19,7 +19,7 @@ from ..schemas.service_tokens import (
 from .deps import PageDep, SessionDep, SettingsDep, WorkspaceBuilder
 
 router = APIRouter(
-    prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/hosted-services/{service_id}/service-tokens",
+    prefix="/hosted-services/{service_id}/service-tokens",
     tags=["service-tokens"],
 )
 

@@ -24,6 +24,7 @@ from ..schemas.services import (
     ServiceCreate,
     ServiceLogs,
     ServicePublic,
+    SkillBundle,
     VersionPublic,
 )
 from ..store.tables import HostedService, ServiceJob, ServiceVersion
@@ -32,7 +33,7 @@ from .deps import PageDep, SessionDep, WorkspaceBuilder, WorkspaceViewer
 if TYPE_CHECKING:  # the gateway imports the API's request-id helper, so not at run time
     from ..gateway.install import ServicesRuntime
 
-router = APIRouter(prefix="/api/v1/orgs/{org_id}/workspaces/{workspace_id}/hosted-services", tags=["hosted services"])
+router = APIRouter(prefix="/hosted-services", tags=["hosted services"])
 
 
 def get_runtime(request: Request) -> ServicesRuntime:
@@ -153,6 +154,15 @@ def publish_version(
     return VersionPublic.model_validate(version)
 
 
+@router.get("/{service_id}/skills", response_model=SkillBundle)
+def read_skills(
+    service_id: str, scope: WorkspaceViewer, session: SessionDep, version: str | None = None
+) -> SkillBundle:
+    """The skill bundle frozen when the version (default: the latest published) was published."""
+    row = _service(session, scope.workspace_id, service_id)
+    return SkillBundle.model_validate(services.read_skills(session, row, version))
+
+
 # -- endpoints ---------------------------------------------------------------------
 
 
@@ -185,6 +195,25 @@ def delete_endpoint(
 
 
 # -- async jobs --------------------------------------------------------------------
+
+
+@router.get("/{service_id}/jobs", response_model=Page[JobPublic])
+async def read_jobs(
+    service_id: str, scope: WorkspaceViewer, request: Request, status: str | None = None, limit: int = 100
+) -> Page[JobPublic]:
+    """The service's jobs, newest first (at most ``limit``, 500 at most), optionally of one ``status``."""
+    platform = request.app.state.platform
+
+    def load() -> Page[JobPublic]:
+        with platform.sessions() as session:
+            row = _service(session, scope.workspace_id, service_id)
+            stmt = select(ServiceJob).where(ServiceJob.service_id == row.id)
+            if status:
+                stmt = stmt.where(ServiceJob.status == status)
+            stmt = stmt.order_by(ServiceJob.created_at.desc()).limit(max(1, min(limit, 500)))
+            return Page(items=[JobPublic.model_validate(j) for j in session.scalars(stmt)])
+
+    return await asyncio.to_thread(load)
 
 
 @router.get("/{service_id}/jobs/{job_id}", response_model=JobPublic)

@@ -52,6 +52,7 @@ def issue_access_token(
     role: str,
     ttl_minutes: int | None = None,
     bound_workspace: bool = False,
+    kind: str = "org",
 ) -> IssuedToken:
     """`bound_workspace`: the token acts in `workspace_id` only, whatever its key may do."""
     ttl = clamp_ttl(ttl_minutes)
@@ -71,6 +72,9 @@ def issue_access_token(
     }
     if bound_workspace:
         claims["bound_workspace"] = workspace_id
+    if kind != "org":
+        # Lets the gateway refuse a deploy key's token without a database read.
+        claims["kind"] = kind
     keys = keypair(settings)
     token = jwt.encode(claims, keys.private, algorithm=ALGORITHM, headers={"kid": keys.kid})
     return IssuedToken(token=token, expires_at=expires.replace(microsecond=0), ttl_minutes=ttl)

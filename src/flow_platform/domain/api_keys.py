@@ -1,6 +1,6 @@
-"""Organization API keys (``fl_...``): minting, checking, listing and revoking.
+"""Organization API keys (``fl_...``) and deploy keys (``fl_deploy_...``).
 
-A key is ``fl_`` + a 12-character lookup id + a 40-character secret + a 6-character
+A key is its prefix + a 12-character lookup id + a 40-character secret + a 6-character
 checksum, all base62. The checksum lets us reject a mistyped key without a database
 look-up; the lookup id finds the row; only an HMAC of the whole key is stored, keyed
 with a secret derived from the platform settings, so a copy of the database alone
@@ -16,6 +16,7 @@ import string
 import zlib
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -26,10 +27,25 @@ from ..store.tables import ApiKey, Workspace
 from .errors import Forbidden, NotFound, Unauthenticated, field_error
 from .roles import Role
 
-PREFIX = "fl_"
+
+class KeyKind(StrEnum):
+    """What a key may reach: an org key acts with its role; a deploy key, for CI, reaches
+    only its workspace's deployments (create, promote, roll back) and is refused elsewhere."""
+
+    ORG = "org"
+    DEPLOY = "deploy"
+
+    @property
+    def prefix(self) -> str:
+        return _PREFIXES[self]
+
+
+_PREFIXES = {KeyKind.ORG: "fl_", KeyKind.DEPLOY: "fl_deploy_"}
+PREFIX = _PREFIXES[KeyKind.ORG]
 _ALPHABET = string.ascii_letters + string.digits
 _LOOKUP_LEN, _SECRET_LEN, _CHECK_LEN = 12, 40, 6
 KEY_LEN = len(PREFIX) + _LOOKUP_LEN + _SECRET_LEN + _CHECK_LEN
+_BODY_LEN = _LOOKUP_LEN + _SECRET_LEN + _CHECK_LEN
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -50,11 +66,16 @@ def _hash(settings: Settings, key: str) -> str:
     return hmac.new(settings.derive_key("api-key-hash"), key.encode(), hashlib.sha256).hexdigest()
 
 
+def kind_of(key: str) -> KeyKind:
+    return KeyKind.DEPLOY if key.startswith(KeyKind.DEPLOY.prefix) else KeyKind.ORG
+
+
 def parse(key: str) -> str | None:
-    """The lookup id of a well-formed org key, or None."""
-    if len(key) != KEY_LEN or not key.startswith(PREFIX) or key.startswith("fl_hsl_"):
+    """The lookup id of a well-formed org or deploy key, or None."""
+    prefix = kind_of(key).prefix
+    if len(key) != len(prefix) + _BODY_LEN or not key.startswith(prefix) or key.startswith("fl_hsl_"):
         return None
-    body = key[len(PREFIX) : -_CHECK_LEN]
+    body = key[len(prefix) : -_CHECK_LEN]
     if not all(c in _ALPHABET for c in body) or _checksum(body) != key[-_CHECK_LEN:]:
         return None
     return body[:_LOOKUP_LEN]
@@ -74,22 +95,36 @@ def create_api_key(
     role: Role | str,
     workspace_id: str | None = None,
     name: str = "",
+    kind: KeyKind | str = KeyKind.ORG,
+    email: str | None = None,
 ) -> MintedKey:
     try:
         role = Role(role)
     except ValueError:
         raise field_error("role", f"role must be one of {', '.join(r.value for r in Role)}") from None
+    try:
+        kind = KeyKind(kind)
+    except ValueError:
+        raise field_error("kind", f"kind must be one of {', '.join(k.value for k in KeyKind)}") from None
+    if kind is KeyKind.DEPLOY and workspace_id is None:
+        raise field_error("workspace_id", "a deploy key is bound to one workspace: give workspace_id")
+    if kind is KeyKind.DEPLOY and role is Role.VIEWER:
+        raise field_error("role", "a deploy key deploys: its role must be builder or admin")
+    if email is not None and "@" not in email:
+        raise field_error("email", "email must look like name@example.com")
     if workspace_id is not None:
         ws = session.get(Workspace, workspace_id)
         if ws is None or ws.org_id != org_id:
             raise NotFound("workspace not found")
     body = _random(_LOOKUP_LEN) + _random(_SECRET_LEN)
-    key = PREFIX + body + _checksum(body)
+    key = kind.prefix + body + _checksum(body)
     row = ApiKey(
         org_id=org_id,
         workspace_id=workspace_id,
         name=name,
         role=role.value,
+        kind=kind.value,
+        email=email,
         lookup_id=body[:_LOOKUP_LEN],
         key_hash=_hash(settings, key),
     )

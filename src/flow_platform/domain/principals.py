@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..settings import Settings
 from ..store.tables import ApiKey, Workspace
 from .access_tokens import verify_access_token
-from .api_keys import authenticate_api_key
+from .api_keys import KeyKind, authenticate_api_key
 from .errors import NotFound, Unauthenticated
 from .ids import parse_id
 from .roles import Role
@@ -27,6 +27,8 @@ class Principal:
     token_id: str | None = None
     # The one workspace the caller may act in, when its key or its token is bound to one.
     bound_workspace: str | None = None
+    kind: KeyKind = KeyKind.ORG
+    email: str | None = None
 
 
 def principal_from_api_key(session: Session, settings: Settings, key: str) -> Principal:
@@ -38,6 +40,8 @@ def principal_from_api_key(session: Session, settings: Settings, key: str) -> Pr
         role=Role(row.role),
         auth_method="api_key",
         bound_workspace=row.workspace_id,
+        kind=KeyKind(row.kind),
+        email=row.email,
     )
 
 
@@ -61,6 +65,8 @@ def principal_from_access_token(session: Session, settings: Settings, token: str
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         token_id=claims["jti"],
         bound_workspace=bound,
+        kind=KeyKind(key.kind),
+        email=key.email,
     )
 
 

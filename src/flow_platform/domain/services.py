@@ -24,6 +24,7 @@ from .errors import Conflict, NotFound, field_error
 from .ids import INT32_MAX, ascii_number, parse_id
 from .lookup import read_owned
 from .persist import commit_or_conflict
+from .skills import build_snapshot
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EXECUTION_MODES = ("invocation", "persistent")
@@ -31,6 +32,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 AUTH_MODES = tuple(mode.value for mode in AuthMode)
 MAX_TIMEOUT_SECONDS = 300.0
 DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPTS = 3, 10
 # A leading `v{N}` or `async` segment is how the gateway reads pins and async calls.
 _RESERVED_FIRST_SEGMENT = re.compile(r"^/(v\d+|async)(/|$)")
 _PATH = re.compile(r"^(/([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\}))+$|^/$")
@@ -172,11 +174,26 @@ def publish_version(session: Session, service: HostedService, version: ServiceVe
         raise Conflict("a version needs at least one endpoint before it is published", code="NO_ENDPOINTS")
     version.status = "published"
     version.published_at = utcnow()
+    version.skill_snapshot = build_snapshot(service, version, read_endpoints(session, version))
     if service.status == "draft":
         service.status = "active"
     service.updated_at = utcnow()
     session.commit()
     return version
+
+
+def read_skills(session: Session, service: HostedService, version: str | None = None) -> dict[str, Any]:
+    """The skill snapshot of a published version (default: the latest)."""
+    if version is not None:
+        row = read_version(session, service, version)
+    else:
+        published = [v for v in read_versions(session, service) if v.status == "published"]
+        if not published:
+            raise NotFound("the service has no published version yet", code="VERSION_NOT_FOUND")
+        row = published[-1]
+    if row.status != "published" or row.skill_snapshot is None:
+        raise NotFound(f"version {row.number} is not published: skills are built at publish", code="VERSION_NOT_FOUND")
+    return row.skill_snapshot
 
 
 def _not_archived(service: HostedService) -> None:
@@ -220,6 +237,10 @@ def create_endpoint(
     timeout = DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= MAX_TIMEOUT_SECONDS:
         raise field_error("timeout_seconds", f"timeout_seconds must be > 0 and <= {MAX_TIMEOUT_SECONDS:g}")
+    attempts = data.get("max_attempts")
+    attempts = DEFAULT_MAX_ATTEMPTS if attempts is None else attempts
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or not 1 <= attempts <= MAX_ATTEMPTS:
+        raise field_error("max_attempts", f"max_attempts must be between 1 and {MAX_ATTEMPTS}")
     for key in ("request_schema", "response_schema"):
         schema = data.get(key)
         if schema is not None and not isinstance(schema, dict | bool):
@@ -245,6 +266,9 @@ def create_endpoint(
         timeout_seconds=float(timeout),
         auth_mode=auth_mode,
         async_eligible=bool(data.get("async_eligible", False)),
+        expose_as_agent_tool=bool(data.get("expose_as_agent_tool", False)),
+        tool_description=str(data.get("tool_description") or ""),
+        max_attempts=attempts,
     )
     _check_overlap(session, version, method, path)
     session.add(row)

@@ -58,7 +58,9 @@ class Bootstrapped:
     key: MintedKey
 
 
-def bootstrap(session: Session, settings: Settings, *, org_name: str, workspace_name: str) -> Bootstrapped:
+def bootstrap(
+    session: Session, settings: Settings, *, org_name: str, workspace_name: str, email: str | None = None
+) -> Bootstrapped:
     """An org, its first workspace (with the built-in rings) and an admin key for it."""
     if not org_name.strip():
         raise field_error("org", "organization name must not be empty")
@@ -66,5 +68,5 @@ def bootstrap(session: Session, settings: Settings, *, org_name: str, workspace_
     session.add(org)
     session.flush()
     ws = create_workspace(session, org.id, workspace_name)
-    key = create_api_key(session, settings, org_id=org.id, role=Role.ADMIN, name="bootstrap admin")
+    key = create_api_key(session, settings, org_id=org.id, role=Role.ADMIN, name="bootstrap admin", email=email)
     return Bootstrapped(org=org, workspace=ws, key=key)

@@ -10,6 +10,14 @@ them safely:
   nobody claimed, and fails with `INTERRUPTED` running jobs whose lease ran out: no
   process can still be running those, and their handler may have had effects, so they
   are not silently repeated.
+
+Lanes (`X-HSL-Lane`): jobs wait for one of `MAX_CONCURRENT_JOBS` slots, and a freed slot
+goes to a waiting `priority` job before any `standard` one.
+
+Retries: a job whose worker crashed or timed out goes back to `staged` after a backoff
+(`RETRY_BASE_SECONDS` doubling, at most `RETRY_MAX_SECONDS`) until it has had its
+endpoint's `max_attempts` (default 3); every attempt is appended to `attempt_log`. An
+answer from the handler itself, an `HTTPError` included, is final.
 """
 
 from __future__ import annotations
@@ -26,6 +34,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from flow_sdk import _wire as wire
 
+from ..domain.errors import InvalidRequest
+from ..domain.job_lanes import HEADER as LANE_HEADER
+from ..domain.job_lanes import JobLane
 from ..runtime.bundle import EndpointSpec
 from ..runtime.supervisor import Supervisor
 from ..runtime.upstream import WorkerCrashed, WorkerTimeout, WorkerUnavailable
@@ -33,7 +44,9 @@ from ..store.base import utcnow
 from ..store.conflicts import retry_conflicts
 from ..store.tables import ServiceJob
 from .app import AsyncSubmitter
+from .auth import GatewayError
 from .forward import build_request, quote_path
+from .lanes import LaneLimiter
 from .routes import RouteTable, ServiceRoute, VersionRoute
 
 log = logging.getLogger("flow_platform.jobs")
@@ -41,6 +54,11 @@ MAX_CONCURRENT_JOBS = 8
 LEASE_GRACE_SECONDS = 5.0
 SWEEP_SECONDS = 2.0
 STAGED_GRACE_SECONDS = 5.0  # a fresh job is its submitter's to claim first
+ATTEMPT_HEADER = b"x-hsl-attempt"
+RETRY_BASE_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
+# Failures of the platform's side of a call: the handler may not have finished, so another try is worth it.
+RETRYABLE = frozenset({"TIMEOUT", "WORKER_CRASHED", "WORKER_UNAVAILABLE"})
 
 
 class JobRunner(AsyncSubmitter):
@@ -48,7 +66,7 @@ class JobRunner(AsyncSubmitter):
         self.sessions = sessions
         self.routes = routes
         self.supervisor = supervisor
-        self._limit = asyncio.Semaphore(MAX_CONCURRENT_JOBS)
+        self._limit = LaneLimiter(MAX_CONCURRENT_JOBS)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -69,6 +87,10 @@ class JobRunner(AsyncSubmitter):
         pinned: bool,
     ) -> tuple[int, dict[str, Any]]:
         key = headers.get("x-idempotency-key") or None
+        try:
+            lane = JobLane.parse(headers.get(LANE_HEADER))
+        except InvalidRequest as err:
+            raise GatewayError(400, err.code, err.message) from None
         row = ServiceJob(
             org_id=service.org_id,
             service_id=service.id,
@@ -84,13 +106,17 @@ class JobRunner(AsyncSubmitter):
             idempotency_key=key,
             status="staged",
             timeout_seconds=spec.timeout_seconds,
+            lane=lane.value,
+            max_attempts=spec.max_attempts,
+            attempt_log=[],
         )
         job, created = await asyncio.to_thread(self._insert, row)
         if created:
-            self._start(job["id"])
+            self._start(job["id"], lane)
         return 202, {
             "job_id": job["id"],
             "status": job["status"],
+            "lane": lane.value,
             "poll_url": poll_url(service.org_id, service.workspace_id, service.id, job["id"]),
         }
 
@@ -126,10 +152,10 @@ class JobRunner(AsyncSubmitter):
                 log.exception("job sweep failed")
 
     async def sweep(self, staged_grace: float) -> None:
-        for job_id in await asyncio.to_thread(self._sweep, staged_grace):
-            self._start(job_id)
+        for job_id, lane in await asyncio.to_thread(self._sweep, staged_grace):
+            self._start(job_id, JobLane(lane))
 
-    def _sweep(self, staged_grace: float) -> list[str]:
+    def _sweep(self, staged_grace: float) -> list[tuple[str, str]]:
         now = utcnow()
         with self.sessions() as session:
             session.execute(
@@ -143,30 +169,50 @@ class JobRunner(AsyncSubmitter):
             )
             session.commit()
             cutoff = now - timedelta(seconds=staged_grace)
-            stmt = select(ServiceJob.id).where(ServiceJob.status == "staged", ServiceJob.created_at <= cutoff)
-            return list(session.scalars(stmt))
+            stmt = select(ServiceJob.id, ServiceJob.lane).where(
+                ServiceJob.status == "staged",
+                ServiceJob.created_at <= cutoff,
+                (ServiceJob.retry_at.is_(None)) | (ServiceJob.retry_at <= now),
+            )
+            return [(job_id, lane) for job_id, lane in session.execute(stmt)]
 
-    def _start(self, job_id: str) -> None:
+    def _start(self, job_id: str, lane: JobLane) -> None:
         if job_id in self._tasks:
             return
-        task = asyncio.get_running_loop().create_task(self._run(job_id))
+        task = asyncio.get_running_loop().create_task(self._run(job_id, lane))
         self._tasks[job_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
 
-    async def _run(self, job_id: str) -> None:
-        async with self._limit:
+    async def _run(self, job_id: str, lane: JobLane) -> None:
+        while True:
+            await self._limit.acquire(lane)
             try:
-                job = await asyncio.to_thread(self._claim, job_id)
-                if job is None:
-                    return
-                status, payload = await self._call(job)
-                await asyncio.to_thread(self._finish, job_id, status, payload)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a bug here must not lose the job silently
-                log.exception("job %s failed in the runner", job_id)
-                error = {"code": "INTERNAL_ERROR", "message": "the job runner failed", "details": []}
-                await asyncio.to_thread(self._finish, job_id, 500, error)
+                retry_in = await self._attempt(job_id)
+            finally:
+                self._limit.release()
+            if retry_in is None:
+                return
+            await asyncio.sleep(retry_in)  # the slot is free for others meanwhile
+
+    async def _attempt(self, job_id: str) -> float | None:
+        """Run the job once; the backoff before the next attempt, or None when it is settled."""
+        try:
+            job = await asyncio.to_thread(self._claim, job_id)
+            if job is None:
+                return None
+            status, payload, retryable = await self._call(job)
+            if retryable and job["attempts"] < job["max_attempts"]:
+                delay = min(RETRY_BASE_SECONDS * 2 ** (job["attempts"] - 1), RETRY_MAX_SECONDS)
+                await asyncio.to_thread(self._requeue, job, status, payload, delay)
+                return delay
+            await asyncio.to_thread(self._finish, job_id, status, payload, job)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug here must not lose the job silently
+            log.exception("job %s failed in the runner", job_id)
+            error = {"code": "INTERNAL_ERROR", "message": "the job runner failed", "details": []}
+            await asyncio.to_thread(self._finish, job_id, 500, error)
+        return None
 
     @retry_conflicts
     def _claim(self, job_id: str) -> dict[str, Any] | None:
@@ -185,16 +231,24 @@ class JobRunner(AsyncSubmitter):
             session.commit()
             if not claimed:
                 return None
+            session.refresh(job)
             return {c.key: getattr(job, c.key) for c in ServiceJob.__table__.columns}
 
-    async def _call(self, job: dict[str, Any]) -> tuple[int, Any]:
+    async def _call(self, job: dict[str, Any]) -> tuple[int, Any, bool]:
+        """The answer, and whether the platform's side failed (so another attempt may do)."""
         service = await self.routes.get(job["service_id"])
         version = service.versions.get(job["version"]) if service is not None else None
         if service is None or version is None or service.status != "active":
-            return 503, _error(503, wire.UNAVAILABLE, "the service or version is no longer available", job)
+            return 503, _error(503, wire.UNAVAILABLE, "the service or version is no longer available", job), False
         index, _ = version.router.match(job["method"], job["path"])
         spec = version.bundle.endpoints[index]
-        headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in job["headers"].items()]
+        headers = [
+            (k.encode("latin-1"), str(v).encode("latin-1"))
+            for k, v in job["headers"].items()
+            if k.lower().encode("latin-1") != ATTEMPT_HEADER
+        ]
+        # The handler may want to know it is being retried (to skip work it finished before).
+        headers.append((ATTEMPT_HEADER, str(job["attempts"]).encode()))
         request = build_request(
             job["method"],
             quote_path(job["path"]),
@@ -208,27 +262,48 @@ class JobRunner(AsyncSubmitter):
         try:
             status, body = await self.supervisor.call(version.bundle, request, spec.timeout_seconds)
         except WorkerTimeout:
-            return 504, _error(504, "TIMEOUT", f"the handler did not answer within {spec.timeout_seconds:g} s", job)
+            message = f"the handler did not answer within {spec.timeout_seconds:g} s"
+            return 504, _error(504, "TIMEOUT", message, job), True
         except WorkerCrashed:
-            return 502, _error(502, "WORKER_CRASHED", "the service worker died during the call", job)
+            return 502, _error(502, "WORKER_CRASHED", "the service worker died during the call", job), True
         except WorkerUnavailable:
-            return 502, _error(502, "WORKER_UNAVAILABLE", "the service worker could not be started", job)
-        return status, json.loads(body) if body else None
+            return 502, _error(502, "WORKER_UNAVAILABLE", "the service worker could not be started", job), True
+        return status, json.loads(body) if body else None, False
 
     @retry_conflicts
-    def _finish(self, job_id: str, status: int, payload: Any) -> None:
-        ok = status < 400
+    def _requeue(self, job: dict[str, Any], status: int, payload: Any, delay: float) -> None:
+        now = utcnow()
+        entry = _attempt_entry(job, now, status, payload, outcome="retrying")
         with self.sessions() as session:
             session.execute(
                 update(ServiceJob)
-                .where(ServiceJob.id == job_id, ServiceJob.status == "running")
+                .where(ServiceJob.id == job["id"], ServiceJob.status == "running")
                 .values(
-                    status="succeeded" if ok else "failed",
-                    status_code=status,
-                    result=payload if ok else None,
-                    error=None if ok else payload,
-                    finished_at=utcnow(),
+                    status="staged",
+                    lease_until=None,
+                    retry_at=now + timedelta(seconds=delay),
+                    attempt_log=[*(job["attempt_log"] or []), entry],
                 )
+            )
+            session.commit()
+
+    @retry_conflicts
+    def _finish(self, job_id: str, status: int, payload: Any, job: dict[str, Any] | None = None) -> None:
+        ok = status < 400
+        now = utcnow()
+        values: dict[str, Any] = {
+            "status": "succeeded" if ok else "failed",
+            "status_code": status,
+            "result": payload if ok else None,
+            "error": None if ok else payload,
+            "finished_at": now,
+        }
+        if job is not None:
+            entry = _attempt_entry(job, now, status, payload, outcome="succeeded" if ok else "failed")
+            values["attempt_log"] = [*(job["attempt_log"] or []), entry]
+        with self.sessions() as session:
+            session.execute(
+                update(ServiceJob).where(ServiceJob.id == job_id, ServiceJob.status == "running").values(**values)
             )
             session.commit()
 
@@ -238,6 +313,18 @@ class JobRunner(AsyncSubmitter):
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=2)
+
+
+def _attempt_entry(job: dict[str, Any], now: Any, status: int, payload: Any, *, outcome: str) -> dict[str, Any]:
+    started = job["started_at"]
+    return {
+        "attempt": job["attempts"],
+        "started_at": started.isoformat() if started is not None else None,
+        "finished_at": now.isoformat(),
+        "status_code": status,
+        "outcome": outcome,
+        "error": payload if status >= 400 else None,
+    }
 
 
 def _error(status: int, code: str, message: str, job: dict[str, Any]) -> dict[str, Any]:

@@ -45,6 +45,7 @@ def load_service_route(session: Session, service_id: str, env_for: EnvFactory) -
                 auth_mode=ep.auth_mode,
                 async_eligible=ep.async_eligible,
                 name=ep.name,
+                max_attempts=ep.max_attempts,
             )
             for ep in endpoints
         )

@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.access_tokens import verify_access_token
-from ..domain.api_keys import authenticate_api_key
+from ..domain.api_keys import KeyKind, authenticate_api_key, kind_of
 from ..domain.errors import Unauthenticated
 from ..settings import Settings
 from ..store.tables import ApiKey
-from .auth import Caller, Credentials, unauthorized
+from .auth import Caller, Credentials, GatewayError, unauthorized
 
 KEY_RECHECK_SECONDS = 1.0
 _MAX_CACHED = 10_000
@@ -69,6 +69,8 @@ class PlatformVerifier:
             if len(self._tokens) >= _MAX_CACHED:
                 self._tokens.clear()
             self._tokens[token] = claims
+        if claims.get("kind") == KeyKind.DEPLOY:
+            raise _deploy_key_refused()
         org: str = claims["org_id"]
         bound = claims.get("bound_workspace")
         checked = self._keys_checked.get(claims["sub"])
@@ -95,6 +97,8 @@ class PlatformVerifier:
     def _api_key(self, key: str) -> Caller | Awaitable[Caller]:
         if key.startswith("fl_hsl_"):
             raise unauthorized("service tokens are not platform credentials")
+        if kind_of(key) is KeyKind.DEPLOY:
+            raise _deploy_key_refused()
         digest = hashlib.sha256(key.encode()).hexdigest()
         hit = self._api_keys.get(digest)
         if hit is not None and time.monotonic() - hit[2] < KEY_RECHECK_SECONDS:
@@ -116,6 +120,10 @@ class PlatformVerifier:
         with self.sessions() as session:
             row = authenticate_api_key(session, self.settings, key)
             return row.org_id, row.workspace_id
+
+
+def _deploy_key_refused() -> GatewayError:
+    return GatewayError(403, "FORBIDDEN", "a deploy key may only create, promote and roll back deployments")
 
 
 def _narrowest(key_workspace: str | None, token_workspace: str | None) -> str | None:

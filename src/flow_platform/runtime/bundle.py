@@ -26,6 +26,7 @@ class EndpointSpec:
     auth_mode: str = "platform"
     async_eligible: bool = False
     name: str = ""
+    max_attempts: int = 3
 
 
 @dataclass(frozen=True, slots=True)

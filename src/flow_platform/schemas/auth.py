@@ -33,3 +33,5 @@ class PrincipalPublic(Public):
     role: str
     auth_method: str
     expires_at: datetime | None
+    email: str | None = Field(description="The key owner's email, when the key was created with one.")
+    kind: str = Field(description="`org`, or `deploy` for an `fl_deploy_` key.")

@@ -28,6 +28,22 @@ class ComponentCreate(RequestModel):
         return {**(self.model_extra or {}), **self.config}
 
 
+class ComponentUpdate(RequestModel):
+    """Only ``description`` may change; other fields equal to the stored ones are accepted."""
+
+    model_config = ConfigDict(extra="allow")
+    description: Text | None = None
+
+
+class ComponentVersionCreate(RequestModel):
+    version: Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+    description: Text | None = None
+    source: Source | None = None
+    entrypoint: Label | None = None
+    steps: list[Any] | None = None
+    config: dict[str, Any] | None = None
+
+
 class ComponentPublic(Public):
     id: str
     workspace_id: str

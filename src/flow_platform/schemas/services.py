@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from ..domain.auth_modes import AuthMode
 from .common import Label, Public, Ref, RequestModel, Text, Word
@@ -58,6 +58,11 @@ class EndpointCreate(RequestModel):
     async_eligible: bool = False
     name: Label = ""
     description: Text = ""
+    expose_as_agent_tool: bool = Field(default=False, description="list the endpoint as a tool on the MCP server")
+    tool_description: str = Field(default="", description="what an agent reads about the tool; default: description")
+    max_attempts: int | None = Field(
+        default=None, description="attempts of an async job whose worker crashed or timed out: default 3, at most 10"
+    )
 
 
 class EndpointPublic(Public):
@@ -74,7 +79,25 @@ class EndpointPublic(Public):
     timeout_seconds: float
     auth_mode: AuthMode
     async_eligible: bool
+    expose_as_agent_tool: bool
+    tool_description: str
+    max_attempts: int
     created_at: datetime
+
+
+class SkillBundle(BaseModel):
+    """A published version's skills: one per endpoint, each with a sha256 ``checksum`` over
+    its canonical JSON (sorted keys, no spaces); the bundle's checksum covers its skills'."""
+
+    format: int
+    service: dict[str, Any]
+    version: int
+    skills: list[dict[str, Any]] = Field(
+        description="manifest, http (method, path, url, path_parameters), input_schema, request_schema,"
+        " response_schema, auth, execution (timeout_seconds, async_eligible, async_url), examples (sdk, cli),"
+        " checksum"
+    )
+    checksum: str
 
 
 class ServiceLogs(BaseModel):
@@ -94,6 +117,12 @@ class JobPublic(Public):
     result: Any = None
     error: dict[str, Any] | None
     attempts: int
+    max_attempts: int
+    lane: str = Field(description="standard or priority (X-HSL-Lane)")
+    attempt_log: Annotated[list[dict[str, Any]], BeforeValidator(lambda v: v or [])] = Field(
+        description="one entry per attempt: attempt, started_at, finished_at, status_code,"
+        " outcome (retrying, succeeded, failed), error"
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "ddl": ("ddl", "ddl", "Preview (dry run) or execute one DDL statement on a connector instance."),
     "deployments": ("deployments", "deployments", "Put component versions into rings and follow them to active."),
+    "jobs": ("jobs", "jobs", "Async jobs of a hosted service: get, wait for, list."),
     "login": ("auth", "login", "Exchange an API key for a token and save it with the tenant context."),
     "logout": ("auth", "logout", "Forget the stored token."),
     "orgs": ("tenancy", "orgs", "Organizations you can reach."),

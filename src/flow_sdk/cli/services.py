@@ -88,6 +88,31 @@ def publish(service_id: str, version: str | None, as_json: bool) -> None:
     emit(client.hosted_services.versions.publish(service_id, version_id), as_json)
 
 
+@services.command("skills")
+@click.argument("service_id")
+@click.option("--version", type=int, help="A published version number. Default: the latest.")
+@json_option
+def skills(service_id: str, version: int | None, as_json: bool) -> None:
+    """The skills frozen with a published version: one per endpoint, with checksums."""
+    bundle = _context.client().hosted_services.skills(service_id, version=version)
+    if as_json:
+        print_json(bundle)
+        return
+    click.echo(f"{bundle['service']['slug']} v{bundle['version']}  {bundle['checksum']}")
+    rows = [
+        {
+            "name": s["manifest"]["name"],
+            "method": s["http"]["method"],
+            "path": s["http"]["path"],
+            "auth": s["auth"]["mode"],
+            "agent_tool": s["manifest"]["expose_as_agent_tool"],
+            "checksum": s["checksum"][:19],
+        }
+        for s in bundle["skills"]
+    ]
+    emit(rows, False)
+
+
 @services.command("logs")
 @click.argument("service_id")
 @click.option("--version", type=POSITIVE, help="Default: the latest published version.")
@@ -167,6 +192,8 @@ def endpoints() -> None:
 @click.option("--request-schema", help="JSON Schema, or @file.json.")
 @click.option("--response-schema", help="JSON Schema, or @file.json.")
 @click.option("--name", default="")
+@click.option("--agent-tool", "expose_as_agent_tool", is_flag=True, help="List it as a tool on the MCP server.")
+@click.option("--tool-description", default="", help="What an agent reads about the tool.")
 @json_option
 def endpoints_add(
     service_id: str,
@@ -182,6 +209,8 @@ def endpoints_add(
     request_schema: str | None,
     response_schema: str | None,
     name: str,
+    expose_as_agent_tool: bool,
+    tool_description: str,
     as_json: bool,
 ) -> None:
     """Add an endpoint to a draft version, with its code from a .py file (or a code block)."""
@@ -201,6 +230,8 @@ def endpoints_add(
         "request_schema": json_argument(request_schema, "--request-schema"),
         "response_schema": json_argument(response_schema, "--response-schema"),
         "name": name,
+        "expose_as_agent_tool": expose_as_agent_tool,
+        "tool_description": tool_description,
     }
     emit(client.hosted_services.endpoints.create(service_id, version_id, data), as_json)
 

@@ -11,9 +11,20 @@ class APIKeysNamespace(Resource):
     def list(self) -> Any:
         return self._client.list_all(self._client.org_path("api-keys"))
 
-    def create(self, *, role: str, name: str = "", workspace_id: str | None = None) -> Any:
-        """Mint a key; the answer's ``api_key`` is the only time it is shown."""
-        body = {"role": role, "name": name, "workspace_id": workspace_id}
+    def create(
+        self,
+        *,
+        role: str,
+        name: str = "",
+        workspace_id: str | None = None,
+        kind: str = "org",
+        email: str | None = None,
+    ) -> Any:
+        """Mint a key; the answer's ``api_key`` is the only time it is shown.
+
+        ``kind="deploy"`` mints an ``fl_deploy_`` key bound to ``workspace_id`` for CI.
+        """
+        body = {"role": role, "name": name, "workspace_id": workspace_id, "kind": kind, "email": email}
         return self._client.request("POST", self._client.org_path("api-keys"), json=body)
 
     def revoke(self, key_id: str) -> Any:

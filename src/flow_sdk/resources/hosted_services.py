@@ -44,6 +44,15 @@ class HostedServicesNamespace(Resource):
         path = services_path(self._client, service_id, "logs")
         return self._client.request("GET", path, params={"version": version, "tail": tail}, then=_text)
 
+    def skills(self, service_id: str, version: int | None = None) -> Any:
+        """The skill bundle frozen with a published version (default: the latest).
+
+        ``skills`` holds one endpoint skill per endpoint; ``checksum`` (sha256 over
+        canonical JSON) changes only when what the skills describe changes.
+        """
+        path = services_path(self._client, service_id, "skills")
+        return self._client.request("GET", path, params={"version": version} if version is not None else None)
+
     @cached_property
     def versions(self) -> ServiceVersionsNamespace:
         return ServiceVersionsNamespace(self._client)

@@ -16,6 +16,9 @@ class ApiKey(IdMixin, Base):
     workspace_id: Mapped[str | None] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(20))
+    # "org" (fl_...) or "deploy" (fl_deploy_...: one workspace's deployments only).
+    kind: Mapped[str] = mapped_column(String(20), default="org", server_default="org")
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     lookup_id: Mapped[str] = mapped_column(String(32), unique=True)
     key_hash: Mapped[str] = mapped_column(String(128))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..base import Base, IdMixin, UTCDateTime
@@ -33,6 +33,8 @@ class ServiceVersion(IdMixin, Base):
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft, published
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Built when the version is published and never rebuilt: see domain/skills.py.
+    skill_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class ServiceEndpoint(IdMixin, Base):
@@ -53,6 +55,10 @@ class ServiceEndpoint(IdMixin, Base):
     timeout_seconds: Mapped[float] = mapped_column(Float, default=30.0)
     auth_mode: Mapped[str] = mapped_column(String(20), default="platform")
     async_eligible: Mapped[bool] = mapped_column(default=False)
+    expose_as_agent_tool: Mapped[bool] = mapped_column(default=False, server_default=false())
+    tool_description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Attempts an async job of this endpoint gets when its worker crashes or times out.
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
 
 class ServiceJob(IdMixin, Base):
@@ -75,6 +81,11 @@ class ServiceJob(IdMixin, Base):
     result: Mapped[Any] = mapped_column(JSON, nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    attempt_log: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list, nullable=True)
+    lane: Mapped[str] = mapped_column(String(20), default="standard", server_default="standard")
+    # A job staged again after a failed attempt waits until then (backoff).
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     timeout_seconds: Mapped[float] = mapped_column(Float, default=30.0)
     # Whoever runs the job holds it until then; past it no platform process can still be
     # running it (each enforces the endpoint timeout), so a sweeper may fail it.
