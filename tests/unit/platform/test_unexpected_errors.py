@@ -15,7 +15,7 @@ import httpx
 import pytest
 import uvicorn
 
-from flow_platform.api.deps import get_principal
+from flow_platform.api.deps import get_any_principal
 from flow_platform.app import create_app
 from flow_platform.gateway.app import Gateway
 from flow_platform.gateway.authenticators import default_authenticators
@@ -33,7 +33,7 @@ def _boom() -> None:
 @pytest.fixture
 def app(tmp_path: Path) -> Any:
     app = create_app(Settings(data_dir=tmp_path, secret_key="k" * 32))
-    app.dependency_overrides[get_principal] = _boom
+    app.dependency_overrides[get_any_principal] = _boom
     return app
 
 
