@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -25,8 +25,13 @@ except ImportError as _missing:
 
 from .settings import DEFAULT_HOST, DEFAULT_PORT, Settings  # noqa: E402
 
+if TYPE_CHECKING:
+    _TextType = click.ParamType[str]
+else:  # click's ParamType is generic only in recent releases
+    _TextType = click.ParamType
 
-class Label(click.ParamType):
+
+class Label(_TextType):
     """One line of printable text that fits a name column: the store refuses NUL, people the rest."""
 
     name = "text"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from ..domain import deployments
@@ -12,8 +14,12 @@ from ..schemas.deployments import DeploymentCreate, DeploymentPromote, Deploymen
 from ..store.tables import Deployment
 from .deps import PageDep, SessionDep, WorkspaceDeployer, WorkspaceDeployViewer
 
-_DENIED = {403: {"model": ErrorBody, "description": "A viewer; or not an admin, and the ring is production."}}
-_CONFLICT = {409: {"model": ErrorBody, "description": "The deployment is not in a state that allows this."}}
+_DENIED: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody, "description": "A viewer; or not an admin, and the ring is production."}
+}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "The deployment is not in a state that allows this."}
+}
 
 
 def public(row: Deployment) -> DeploymentPublic:

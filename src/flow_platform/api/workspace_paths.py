@@ -41,7 +41,9 @@ def _tenant_from_header(
     """Documents the header; ``deps.get_any_principal`` applies it."""
 
 
-_NO_WORKSPACE = {400: {"model": ErrorBody, "description": "No X-Workspace-ID and the credential has no workspace."}}
+_NO_WORKSPACE: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "No X-Workspace-ID and the credential has no workspace."}
+}
 
 
 def include_workspace_router(app: FastAPI, router: APIRouter, *, responses: dict[int | str, dict[str, Any]]) -> None:

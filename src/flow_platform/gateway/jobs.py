@@ -26,9 +26,9 @@ import asyncio
 import json
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -202,7 +202,7 @@ class JobRunner(AsyncSubmitter):
                 return None
             status, payload, retryable = await self._call(job)
             if retryable and job["attempts"] < job["max_attempts"]:
-                delay = min(RETRY_BASE_SECONDS * 2 ** (job["attempts"] - 1), RETRY_MAX_SECONDS)
+                delay = float(min(RETRY_BASE_SECONDS * 2 ** (job["attempts"] - 1), RETRY_MAX_SECONDS))
                 await asyncio.to_thread(self._requeue, job, status, payload, delay)
                 return delay
             await asyncio.to_thread(self._finish, job_id, status, payload, job)
@@ -223,11 +223,12 @@ class JobRunner(AsyncSubmitter):
                 return None
             lease = now + timedelta(seconds=job.timeout_seconds + LEASE_GRACE_SECONDS)
             # Compare-and-set, so that two runners never both take one job.
-            claimed = session.execute(
+            result = session.execute(
                 update(ServiceJob)
                 .where(ServiceJob.id == job_id, ServiceJob.status == "staged")
                 .values(status="running", started_at=now, lease_until=lease, attempts=ServiceJob.attempts + 1)
-            ).rowcount
+            )
+            claimed = cast(CursorResult[Any], result).rowcount
             session.commit()
             if not claimed:
                 return None

@@ -196,8 +196,8 @@ class App:
     def handle(self, method: str, target: bytes, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
         prepared = self.prepare(method, target, headers, body)
         if isinstance(prepared[0], int):
-            return prepared  # type: ignore[return-value]
-        return self.run(*prepared)  # type: ignore[arg-type]
+            return prepared
+        return self.run(*prepared)
 
 
 def _flow(request: dict[str, Any]) -> Any:

@@ -73,7 +73,7 @@ def describe(settings: Any) -> str:
     """One line for the start-up log."""
     r = report(settings)
     if not r["enabled"]:
-        return "OFF: " + r["missing"][0]
+        return "OFF: " + str(r["missing"][0])
     parts = [
         f"landlock ABI {r['landlock_abi']}" if r["landlock_abi"] else "NO landlock",
         "seccomp" if r["seccomp"] else "NO seccomp",

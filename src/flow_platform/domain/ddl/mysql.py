@@ -48,7 +48,7 @@ def test_connection(target: Target, timeouts: Timeouts) -> tuple[bool, str]:
     try:
         conn = connect(target, timeouts)
         try:
-            version = conn.get_server_info()
+            version: str = conn.get_server_info()  # type: ignore[no-untyped-call]
         finally:
             conn.close()
     except pymysql.MySQLError as err:

@@ -16,7 +16,7 @@ from typing import Literal
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokenizer_core import Token, TokenType
 
 Dialect = Literal["postgres", "mysql", "sqlite"]
 DIALECTS: tuple[Dialect, ...] = ("postgres", "mysql", "sqlite")
@@ -140,7 +140,7 @@ def parse_single(sql: str, dialect: Dialect) -> tuple[exp.Expression, str]:
         first = str(err).splitlines()[0]
         raise DDLNotAllowed(f"cannot parse the statement as {dialect}: {first}", sha256=digest) from None
     # A Semicolon node is what is left of "; -- a comment": no statement at all.
-    trees = [t for t in parsed if t is not None and not isinstance(t, exp.Semicolon)]
+    trees = [t for t in parsed if isinstance(t, exp.Expression) and not isinstance(t, exp.Semicolon)]
     if len(trees) != 1:
         raise DDLNotAllowed(f"exactly one statement is allowed, found {len(trees)}", sha256=digest)
     segments: list[list[Token]] = [[]]
@@ -214,9 +214,9 @@ def _table_option_refusal(tree: exp.Expression) -> str | None:
         engine = prop.name.upper()
         if engine not in _ENGINES:
             return f"storage engine {engine} is not allowed (allowed: {', '.join(sorted(_ENGINES))})"
-    for prop in tree.find_all(exp.Property):
-        if type(prop) is exp.Property and prop.name.upper() in _REFUSED_TABLE_OPTIONS:
-            return f"table option {prop.name.upper()} is not allowed"
+    for option in tree.find_all(exp.Property):
+        if type(option) is exp.Property and option.name.upper() in _REFUSED_TABLE_OPTIONS:
+            return f"table option {option.name.upper()} is not allowed"
     return None
 
 

@@ -49,7 +49,7 @@ _ALLOWED_OPTIONS = {"sslmode", "target_session_attrs", "keepalives", "applicatio
 
 def run_statement(conn: psycopg.Connection[Any], statement: str) -> None:
     """Run one statement; the server refuses stacked ones in a prepared statement."""
-    conn.execute(statement, prepare=True)  # type: ignore[call-overload]
+    conn.execute(statement, prepare=True)
 
 
 def test_connection(target: Target, timeouts: Timeouts) -> tuple[bool, str]:

@@ -68,7 +68,7 @@ def scope_refusal(tree: exp.Expression, dialect: Dialect, scope: Scope) -> str |
     """Why ``tree`` reaches outside ``scope``, or None when it stays inside."""
     check = _Checker(dialect, scope)
     for node in tree.walk():
-        reason = check.node(node)
+        reason = check.node(node) if isinstance(node, exp.Expression) else None
         if reason:
             return reason
     return None

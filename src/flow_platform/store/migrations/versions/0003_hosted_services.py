@@ -4,6 +4,8 @@ Revision ID: 0003_hosted_services
 Revises: 0001_foundation
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 
-def _id_columns() -> list[sa.Column]:
+def _id_columns() -> list[sa.Column[Any]]:
     return [sa.Column("id", sa.String(36), primary_key=True), sa.Column("created_at", UTCDateTime(), nullable=False)]
 
 
