@@ -342,7 +342,7 @@ def test_auth_modes_over_raw_http(client, tenant):
         assert http.get(f"{base}/token").status_code == 401
         assert http.get(f"{base}/platform", headers={"Authorization": "Bearer not-a-jwt"}).status_code == 401
         assert http.get(f"{base}/platform", headers=bearer).json() == "ok"
-        # service_token endpoints take service tokens only (issue 5), never platform credentials
+        # service_token endpoints take service tokens only, never platform credentials
         assert http.get(f"{base}/token", headers=bearer).status_code == 401
         minted = client.hosted_services.service_tokens.mint(service_id=sid)
         assert http.get(f"{base}/token", headers={"Authorization": f"Bearer {minted['token']}"}).json() == "ok"

@@ -1,4 +1,4 @@
-"""Service tokens at the gateway: a real service, raw HTTP calls, the issue's acceptance list."""
+"""Service tokens at the gateway: a real service, raw HTTP calls, every way a token is refused."""
 
 from __future__ import annotations
 

@@ -75,10 +75,12 @@ def delete_component(component_id: str, scope: WorkspaceBuilder, session: Sessio
 
 
 @router.get("/{component_id}/versions", response_model=Page[ComponentPublic])
-def read_component_versions(component_id: str, scope: WorkspaceViewer, session: SessionDep) -> Page[ComponentPublic]:
+def read_component_versions(
+    component_id: str, scope: WorkspaceViewer, session: SessionDep, page: PageDep
+) -> Page[ComponentPublic]:
     """Every version of the component's (type, name), in semantic-version order."""
     rows = component_changes.read_component_versions(session, scope.workspace_id, component_id)
-    return Page(items=[ComponentPublic.model_validate(r) for r in rows])
+    return paginate(rows, page, ComponentPublic.model_validate)
 
 
 @router.post("/{component_id}/versions", response_model=ComponentPublic, status_code=201)

@@ -15,6 +15,7 @@ from flow_sdk import _wire as wire
 
 from ..domain.errors import DomainError
 from ..request_id import current_request_id
+from ..store.conflicts import Transient
 
 log = logging.getLogger("flow_platform.errors")
 
@@ -39,14 +40,13 @@ def error_response(
 STORE_BUSY_RETRY_AFTER = 1
 
 
-def store_busy_response() -> JSONResponse:
+def store_busy_response(kind: Transient = Transient.BUSY) -> JSONResponse:
     """503 + Retry-After: nothing of the request is half-applied, so sending it again is safe."""
-    return error_response(
-        503,
-        "the database is busy; retry the request shortly",
-        code="STORE_BUSY",
-        headers={"Retry-After": str(STORE_BUSY_RETRY_AFTER)},
-    )
+    if kind is Transient.UNAVAILABLE:
+        message, code = "the database cannot take the request now (out of space or resources)", "STORE_UNAVAILABLE"
+    else:
+        message, code = "the database is busy; retry the request shortly", "STORE_BUSY"
+    return error_response(503, message, code=code, headers={"Retry-After": str(STORE_BUSY_RETRY_AFTER)})
 
 
 def _field(loc: tuple[Any, ...]) -> str:

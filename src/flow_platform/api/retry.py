@@ -50,8 +50,8 @@ class TransientRetryMiddleware:
                     raise
                 again = kind is Transient.RETRY and replayable and not commits.commits and attempt < self.attempts
                 if not again:
-                    log.warning("store busy; answering 503 to %s %s: %s", scope["method"], scope["path"], exc)
-                    await store_busy_response()(scope, receive, send)
+                    log.warning("store %s; answering 503 to %s %s: %s", kind.value, scope["method"], scope["path"], exc)
+                    await store_busy_response(kind)(scope, receive, send)
                     return
                 log.info(
                     "store conflict on %s %s (attempt %d); running it again", scope["method"], scope["path"], attempt

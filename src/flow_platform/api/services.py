@@ -16,7 +16,7 @@ from ..domain import services
 from ..domain.errors import NotFound
 from ..domain.ids import INT32_MAX, parse_id
 from ..domain.paging import paginate
-from ..schemas.common import Page
+from ..schemas.common import Page, QueryWord
 from ..schemas.services import (
     EndpointCreate,
     EndpointPublic,
@@ -199,21 +199,21 @@ def delete_endpoint(
 
 @router.get("/{service_id}/jobs", response_model=Page[JobPublic])
 async def read_jobs(
-    service_id: str, scope: WorkspaceViewer, request: Request, status: str | None = None, limit: int = 100
+    service_id: str, scope: WorkspaceViewer, request: Request, page: PageDep, status: QueryWord = None
 ) -> Page[JobPublic]:
-    """The service's jobs, newest first (at most ``limit``, 500 at most), optionally of one ``status``."""
+    """The service's jobs, newest first, optionally of one ``status``."""
     platform = request.app.state.platform
 
-    def load() -> Page[JobPublic]:
-        with platform.sessions() as session:
+    def load() -> list[ServiceJob]:
+        # A read session: this request's own session already holds SQLite's write lock.
+        with platform.read_sessions() as session:
             row = _service(session, scope.workspace_id, service_id)
             stmt = select(ServiceJob).where(ServiceJob.service_id == row.id)
             if status:
                 stmt = stmt.where(ServiceJob.status == status)
-            stmt = stmt.order_by(ServiceJob.created_at.desc()).limit(max(1, min(limit, 500)))
-            return Page(items=[JobPublic.model_validate(j) for j in session.scalars(stmt)])
+            return list(session.scalars(stmt.order_by(ServiceJob.created_at.desc(), ServiceJob.id)))
 
-    return await asyncio.to_thread(load)
+    return paginate(await asyncio.to_thread(load), page, JobPublic.model_validate)
 
 
 @router.get("/{service_id}/jobs/{job_id}", response_model=JobPublic)

@@ -57,7 +57,6 @@ MAX_CLAIMS_BYTES = 4096
 # The spec's own example mints with claims {"tenant_id": ..., "role": "reader"}, and the
 # spec is the contract, so "role" is a caller claim here, not a reserved one: in a token
 # whose typ and audience are a service's it cannot be mistaken for a platform role.
-# Issue 5 lists "role" as reserved too; that conflict is reported to the lead.
 RESERVED_CLAIMS = frozenset({"sub", "aud", "iss", "exp", "iat", "nbf", "jti", "typ", "org_id"})
 # Revocation rows outlive their token by this much: more than any verifier's JWT
 # leeway, so a row is never pruned while its token could still be accepted.

@@ -4,6 +4,8 @@ Two kinds: a *retryable* conflict comes back at once and costs nothing to retry
 (PostgreSQL serialization failure or deadlock, SQLite's stale-snapshot upgrade); a
 *busy* store has already made the caller wait (SQLite's busy timeout ran out, the
 connection pool stayed empty), so the caller is told to come back later instead.
+A third, *unavailable*: the store is out of a resource (a full disk, an I/O error, too
+many connections); nothing was applied, and only time or an operator will help.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Transient(Enum):
     NO = "no"
     RETRY = "retry"
     BUSY = "busy"
+    UNAVAILABLE = "unavailable"
 
 
 # PostgreSQL SQLSTATEs: serialization_failure, deadlock_detected, lock_not_available.
@@ -32,6 +35,11 @@ _PG_RETRY = frozenset({"40001", "40P01", "55P03"})
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
 _SQLITE_BUSY_SNAPSHOT = _SQLITE_BUSY | (2 << 8)
+# SQLITE_IOERR, SQLITE_NOMEM, SQLITE_FULL; PostgreSQL class 53 (insufficient resources)
+# and 57P03 (cannot connect now: starting up or shutting down).
+_SQLITE_UNAVAILABLE = frozenset({10, 7, 13})
+_PG_UNAVAILABLE_CLASS = "53"
+_PG_UNAVAILABLE = frozenset({"57P03"})
 
 
 def classify(exc: BaseException) -> Transient:
@@ -43,11 +51,15 @@ def classify(exc: BaseException) -> Transient:
     sqlstate = getattr(orig, "sqlstate", None)
     if sqlstate in _PG_RETRY:
         return Transient.RETRY
+    if isinstance(sqlstate, str) and (sqlstate.startswith(_PG_UNAVAILABLE_CLASS) or sqlstate in _PG_UNAVAILABLE):
+        return Transient.UNAVAILABLE
     code = getattr(orig, "sqlite_errorcode", None)
     if code == _SQLITE_BUSY_SNAPSHOT:
         return Transient.RETRY
     if isinstance(code, int) and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED):
         return Transient.BUSY
+    if isinstance(code, int) and code & 0xFF in _SQLITE_UNAVAILABLE:
+        return Transient.UNAVAILABLE
     return Transient.NO
 
 

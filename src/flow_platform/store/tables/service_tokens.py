@@ -2,7 +2,7 @@
 
 Minted tokens are not stored: a token is valid by its signature alone, unless a row
 here says otherwise. ``service_id`` is a plain indexed string, not a foreign key, so
-this feature does not depend on the hosted-services table (issue 4).
+revocations do not depend on the hosted-services table.
 """
 
 from __future__ import annotations
