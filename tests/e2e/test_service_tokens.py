@@ -244,8 +244,12 @@ def test_cli(tenant, client, service_id, tmp_path):
     assert "cli test" in run("revocations", service_id).stdout
     run("revoke-all", service_id, "--reason", "rotate")
     assert {r["kind"] for r in json.loads(run("revocations", service_id, "--json").stdout)} == {"token", "all"}
-    bad = runner.invoke(cli, ["--config", str(cfg), "tokens", "mint", service_id, "--ttl-minutes", "0"])
+    # Past the server's 7-day limit: the client passes it on, the server answers 422.
+    bad = runner.invoke(cli, ["--config", str(cfg), "tokens", "mint", service_id, "--ttl-minutes", "20000"])
     assert bad.exit_code == 1 and "422" in bad.output
+    # Not a positive count at all: a one-line usage error before any request.
+    bad = runner.invoke(cli, ["--config", str(cfg), "tokens", "mint", service_id, "--ttl-minutes", "0"])
+    assert bad.exit_code == 2 and bad.output.startswith("error: ")
 
 
 def test_gateway_path_on_postgresql_coalesces_reads_and_fails_closed(platform, client, service_id, verifier):
