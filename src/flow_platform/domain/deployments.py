@@ -117,11 +117,10 @@ def create_deployments(
         if not isinstance(component_id, str):
             raise field_error(f"components.{i}.component_id", "component_id is required")
         try:
-            component = session.get(Component, parse_id(component_id, "component"))
+            component = read_owned(session, Component, component_id, "component", owner=workspace_id)
         except NotFound:
-            component = None
-        if component is None or component.workspace_id != workspace_id:
-            raise field_error(f"components.{i}.component_id", f"component {component_id} is not in this workspace")
+            message = f"component {component_id} is not in this workspace"
+            raise field_error(f"components.{i}.component_id", message) from None
         declared = item.get("component_type") or component.component_type
         if declared != component.component_type:
             raise field_error(

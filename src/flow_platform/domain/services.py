@@ -63,9 +63,10 @@ def create_service(
     if mode == "invocation" and not ring_id:
         raise field_error("ring_id", "ring_id is required for invocation mode")
     if ring_id:
-        ring = session.get(Ring, parse_ring(ring_id))
-        if ring is None or ring.workspace_id != workspace_id:
-            raise field_error("ring_id", "ring_id is not a ring of this workspace")
+        try:
+            ring = read_owned(session, Ring, ring_id, "ring", owner=workspace_id)
+        except NotFound:
+            raise field_error("ring_id", "ring_id is not a ring of this workspace") from None
         ring_id = ring.id
     row = HostedService(
         org_id=org_id,
@@ -83,13 +84,6 @@ def create_service(
     session.add(ServiceVersion(service_id=row.id, number=1, status="draft"))
     session.commit()
     return row
-
-
-def parse_ring(ring_id: str) -> str:
-    try:
-        return parse_id(ring_id, "ring")
-    except NotFound:
-        raise field_error("ring_id", "ring_id is not a ring of this workspace") from None
 
 
 def read_service(session: Session, workspace_id: str, service_id: str) -> HostedService:
