@@ -32,6 +32,15 @@ class Tenant:
     api_key_id: str
 
 
+_SECRETS: dict[str | None, str] = {}
+
+
+def _secret_for(database_url: str | None) -> str:
+    if database_url is None:  # an embedded store of its own data dir
+        return secrets.token_urlsafe(32)
+    return _SECRETS.setdefault(database_url, secrets.token_urlsafe(32))
+
+
 class RunningPlatform:
     """One platform process plus direct access to its database for setting up tenants."""
 
@@ -47,8 +56,9 @@ class RunningPlatform:
         self.data_dir = data_dir
         self.database_url = database_url
         self.backend = backend
-        # Several workers on one database must share the secret (see Settings.master_secret).
-        self.secret_key = secret_key or secrets.token_urlsafe(32)
+        # Every process on one database must share the secret (the store refuses another
+        # one): platforms on the same PostgreSQL database get the same secret by default.
+        self.secret_key = secret_key or _secret_for(database_url)
         self.extra_env = dict(extra_env or {})  # FLOW_* settings of this platform only
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
