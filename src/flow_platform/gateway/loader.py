@@ -45,6 +45,8 @@ def load_service_route(session: Session, service_id: str, env_for: EnvFactory) -
                 auth_mode=ep.auth_mode,
                 async_eligible=ep.async_eligible,
                 name=ep.name,
+                limits=ep.limits,
+                network=ep.network,
             )
             for ep in endpoints
         )

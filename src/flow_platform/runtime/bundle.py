@@ -26,6 +26,8 @@ class EndpointSpec:
     auth_mode: str = "platform"
     async_eligible: bool = False
     name: str = ""
+    limits: dict[str, int] | None = None  # only what the endpoint sets (sandbox/policy.py)
+    network: str = "none"  # "outbound": its version's worker may use the network
 
 
 @dataclass(frozen=True, slots=True)

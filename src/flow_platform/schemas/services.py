@@ -58,6 +58,12 @@ class EndpointCreate(RequestModel):
     async_eligible: bool = False
     name: Label = ""
     description: Text = ""
+    limits: dict[str, Any] | None = Field(
+        default=None,
+        description="sandbox limits of this endpoint's worker: memory_mb, cpu_seconds, processes, open_files, "
+        "file_size_mb (each optional, 1 to its maximum; unset ones are the platform's)",
+    )
+    network: Word = Field(default="none", description="none, or outbound to let its worker use the network")
 
 
 class EndpointPublic(Public):
@@ -74,6 +80,8 @@ class EndpointPublic(Public):
     timeout_seconds: float
     auth_mode: AuthMode
     async_eligible: bool
+    limits: dict[str, int] | None = Field(default=None, description="the limits this endpoint sets")
+    network: str = "none"
     created_at: datetime
 
 

@@ -53,6 +53,9 @@ class ServiceEndpoint(IdMixin, Base):
     timeout_seconds: Mapped[float] = mapped_column(Float, default=30.0)
     auth_mode: Mapped[str] = mapped_column(String(20), default="platform")
     async_eligible: Mapped[bool] = mapped_column(default=False)
+    # Sandbox limits the endpoint sets ({"memory_mb": 256, ...}); unset ones are the platform's.
+    limits: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    network: Mapped[str] = mapped_column(String(20), default="none")
 
 
 class ServiceJob(IdMixin, Base):
