@@ -20,12 +20,17 @@ from support.platform import RunningPlatform
 from support.sandbox import require
 
 HANDLER = """
-import errno, socket
+import errno, resource, socket
 
 def main(request, flow):
     what, q = request["path"].strip("/"), request["query"]
     if what.startswith("alloc"):
-        return len(bytearray(200 * 1024 ** 2))
+        return len(bytearray(int(q["mb"]) * 1024 ** 2))
+    if what == "rlimits":
+        names = {"memory": "RLIMIT_AS", "cpu": "RLIMIT_CPU", "processes": "RLIMIT_NPROC",
+                 "open_files": "RLIMIT_NOFILE", "file_size": "RLIMIT_FSIZE"}
+        vm = [l for l in open("/proc/self/status") if l.startswith("VmSize")]
+        return {"vm": vm, **{k: resource.getrlimit(getattr(resource, v))[0] for k, v in names.items()}}
     if what.startswith("tcp"):
         try:
             socket.create_connection(("127.0.0.1", int(q["port"])), timeout=3).close()
@@ -34,7 +39,11 @@ def main(request, flow):
             return errno.errorcode.get(e.errno or 0, type(e).__name__)
     return "ok"
 """
-TWO_HUNDRED_MB = 200 * 1024**2
+MiB = 1024**2
+ALLOWANCE_MB = 768  # sandbox.policy.ADDRESS_SPACE_ALLOWANCE_MB: the interpreter's share of the address space
+# The address space limit is memory_mb plus the allowance, of which an idle worker uses
+# about 110 MB: 800 MB is past what memory_mb=64 leaves and well within the default 512.
+ALLOC_MB = "800"
 
 
 @pytest.fixture(scope="module")
@@ -62,20 +71,30 @@ def _endpoint(path: str, **extra: object) -> dict[str, object]:
 
 def test_an_endpoints_memory_limit_ends_its_handler_and_defaults_do_not(limited, client):
     require(limited.get("/version").json()["sandbox"])
-    small = deploy(client, [_endpoint("/alloc", limits={"memory_mb": 64})])["id"]
+    low = {"memory_mb": 64, "cpu_seconds": 120, "open_files": 77}
+    small = deploy(client, [_endpoint("/alloc", limits=low), _endpoint("/rlimits", limits={"memory_mb": 64})])["id"]
     default = deploy(client, [_endpoint("/alloc")])["id"]
-    # one endpoint of the version asks for more: the version's worker gets the larger limit
-    merged = deploy(client, [_endpoint("/alloc", limits={"memory_mb": 64}), _endpoint("/ok")])["id"]
+    # another endpoint of the version sets nothing: the version's worker gets the larger default
+    merged = deploy(client, [_endpoint("/alloc", limits=low), _endpoint("/rlimits")])["id"]
+
+    # per limit the larger of the endpoints', an unset one being the platform's default
+    small_limits = client.invoke_service(small, "GET", "/rlimits")
+    assert small_limits["memory"] == (64 + ALLOWANCE_MB) * MiB, small_limits
+    assert (small_limits["cpu"], small_limits["open_files"]) == (3600, 1024), small_limits
+    merged_limits = client.invoke_service(merged, "GET", "/rlimits")
+    assert merged_limits["memory"] == (512 + ALLOWANCE_MB) * MiB, merged_limits
 
     with pytest.raises(CLIServerError) as oom:
-        client.invoke_service(small, "GET", "/alloc")
+        client.invoke_service(small, "GET", "/alloc", query={"mb": ALLOC_MB})
     assert (oom.value.status_code, oom.value.code) == (502, "WORKER_OUT_OF_MEMORY")
     assert limited.get("/health").status_code == 200
-    assert client.invoke_service(default, "GET", "/alloc") == TWO_HUNDRED_MB
-    assert client.invoke_service(merged, "GET", "/alloc") == TWO_HUNDRED_MB
+    assert client.invoke_service(default, "GET", "/alloc", query={"mb": ALLOC_MB}) == int(ALLOC_MB) * MiB
+    assert client.invoke_service(merged, "GET", "/alloc", query={"mb": ALLOC_MB}) == int(ALLOC_MB) * MiB
+    # the platform keeps serving the small endpoint: a new worker, same limits
+    assert client.invoke_service(small, "GET", "/rlimits")["memory"] == (64 + ALLOWANCE_MB) * MiB
 
     endpoint = client.hosted_services.endpoints.list(small, client.hosted_services.versions.list(small)[0]["id"])[0]
-    assert (endpoint["limits"], endpoint["network"]) == ({"memory_mb": 64}, "none")
+    assert (endpoint["limits"], endpoint["network"]) == (low, "none")
 
 
 def test_outbound_network_is_per_endpoint(limited, client):
