@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from flow_platform.gateway.install import worker_limits
 from flow_platform.runtime.bundle import Bundle, EndpointSpec
 from flow_platform.runtime.supervisor import Supervisor
-from flow_platform.gateway.install import worker_limits
 from flow_platform.sandbox.policy import DEFAULTS, MAXIMA, Limits, Policy, endpoint_limits, version_limits
 from flow_platform.sandbox.report import report
 from flow_platform.settings import Settings
