@@ -1,22 +1,19 @@
 """Per-endpoint sandbox limits and outbound network against the real server.
 
 One worker serves every endpoint of a version, so a version's worker gets, per limit, the
-largest any of its endpoints asks for; these tests use one-endpoint versions where a
-limit must bite, and a two-endpoint version to show the merge.
+largest any of its endpoints asks for, an unset one counting as the platform's. The
+shared test platform runs with the default limits.
 """
 
 from __future__ import annotations
 
 import errno
 import socket
-from collections.abc import Iterator
 
 import pytest
 
-from flow_sdk.cli_client import CLIClient, CLIServerError, CLIValidationError
-from flow_sdk.config import FlowConfig
+from flow_sdk.cli_client import CLIServerError, CLIValidationError
 from support.hosted import add_endpoints, deploy
-from support.platform import RunningPlatform
 from support.sandbox import require
 
 HANDLER = """
@@ -46,31 +43,12 @@ ALLOWANCE_MB = 768  # sandbox.policy.ADDRESS_SPACE_ALLOWANCE_MB: the interpreter
 ALLOC_MB = "800"
 
 
-@pytest.fixture(scope="module")
-def limited(backend: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
-    name = "postgres" if backend else "sqlite"
-    running = RunningPlatform(tmp_path_factory.mktemp(f"limits-{name}"), backend, name)
-    running.start()
-    yield running
-    running.close()
-
-
-@pytest.fixture
-def client(limited: RunningPlatform) -> Iterator[CLIClient]:
-    tenant = limited.bootstrap()
-    token = CLIClient.exchange_api_key(tenant.url, tenant.api_key)
-    ids = {"org_id": tenant.org_id, "workspace_id": tenant.workspace_id}
-    made = CLIClient(FlowConfig(access_token=token, platform_url=tenant.url, **ids))
-    yield made
-    made.close()
-
-
 def _endpoint(path: str, **extra: object) -> dict[str, object]:
     return {"path": path, "method": "GET", "source": HANDLER, **extra}
 
 
-def test_an_endpoints_memory_limit_ends_its_handler_and_defaults_do_not(limited, client):
-    require(limited.get("/version").json()["sandbox"])
+def test_an_endpoints_memory_limit_ends_its_handler_and_defaults_do_not(platform, client):
+    require(platform.get("/version").json()["sandbox"])
     low = {"memory_mb": 64, "cpu_seconds": 120, "open_files": 77}
     small = deploy(client, [_endpoint("/alloc", limits=low), _endpoint("/rlimits", limits={"memory_mb": 64})])["id"]
     default = deploy(client, [_endpoint("/alloc")])["id"]
@@ -87,7 +65,7 @@ def test_an_endpoints_memory_limit_ends_its_handler_and_defaults_do_not(limited,
     with pytest.raises(CLIServerError) as oom:
         client.invoke_service(small, "GET", "/alloc", query={"mb": ALLOC_MB})
     assert (oom.value.status_code, oom.value.code) == (502, "WORKER_OUT_OF_MEMORY")
-    assert limited.get("/health").status_code == 200
+    assert platform.get("/health").status_code == 200
     assert client.invoke_service(default, "GET", "/alloc", query={"mb": ALLOC_MB}) == int(ALLOC_MB) * MiB
     assert client.invoke_service(merged, "GET", "/alloc", query={"mb": ALLOC_MB}) == int(ALLOC_MB) * MiB
     # the platform keeps serving the small endpoint: a new worker, same limits
@@ -97,8 +75,8 @@ def test_an_endpoints_memory_limit_ends_its_handler_and_defaults_do_not(limited,
     assert (endpoint["limits"], endpoint["network"]) == (low, "none")
 
 
-def test_outbound_network_is_per_endpoint(limited, client):
-    require(limited.get("/version").json()["sandbox"], "namespaces")
+def test_outbound_network_is_per_endpoint(platform, client):
+    require(platform.get("/version").json()["sandbox"], "namespaces")
     with socket.create_server(("127.0.0.1", 0)) as listener:
         port = listener.getsockname()[1]
         out = deploy(client, [_endpoint("/tcp", network="outbound")])["id"]
