@@ -294,7 +294,9 @@ class Supervisor:
         """`credentials` gives each worker start fresh environment entries (its token);
         `max_age` replaces a worker that old on its next call, before they expire;
         `sandbox=False` runs workers unconfined (FLOW_UNSAFE_NO_SANDBOX, benchmarks only);
-        `outbound` says which bundles may use the network."""
+        `limits` are the platform's: a version's worker gets them merged with what its
+        endpoints set (`version_limits`); `outbound` says which bundles may use the
+        network besides those with an endpoint that asks for it."""
         self.sandbox = sandbox
         self.limits = limits
         self.outbound = outbound
