@@ -76,3 +76,27 @@ def test_services_cli_walkthrough(client, tmp_path: Path):
     draft = json.loads(run("services", "versions", "create", sid, "--json"))
     assert draft["number"] == 2
     assert json.loads(run("services", "archive", sid, "--json"))["status"] == "archived"
+
+
+def test_endpoints_add_sets_sandbox_limits_and_network(client, tmp_path: Path):
+    config = tmp_path / "flow" / "config.json"
+    client.config.save(config)
+    handler = tmp_path / "h.py"
+    handler.write_text("def main(request):\n    return 'ok'\n")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([FLOW_SDK, "--config", str(config), *args], capture_output=True, text=True, timeout=60)
+
+    made = run("services", "create", "--slug", "cli-limits", "--name", "limits", "--mode", "persistent", "--json")
+    sid = json.loads(made.stdout)["id"]
+    add = ("services", "endpoints", "add", sid, "--method", "GET", "--file", str(handler))
+    done = run(*add, "--path", "/a", "--memory-mb", "256", "--open-files", "100", "--network", "outbound", "--json")
+    assert done.returncode == 0, done.stderr
+    endpoint = json.loads(done.stdout)
+    assert (endpoint["limits"], endpoint["network"]) == ({"memory_mb": 256, "open_files": 100}, "outbound")
+    plain = json.loads(run(*add, "--path", "/b", "--json").stdout)
+    assert (plain["limits"], plain["network"]) == (None, "none")
+    # past a maximum: refused by the CLI before any request, naming the option
+    over = run(*add, "--path", "/c", "--memory-mb", "4097")
+    assert over.returncode == 2 and "--memory-mb" in over.stderr and "4096" in over.stderr
+    assert [e["path"] for e in client.hosted_services.endpoints.list(sid, endpoint["version_id"])] == ["/a", "/b"]

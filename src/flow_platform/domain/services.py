@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..runtime.bundle import PARAM_SEGMENT
 from ..runtime.schema import unsupported_keywords
+from ..sandbox.policy import LIMIT_NAMES, MAXIMA, NETWORK_MODES
 from ..store.base import utcnow
 from ..store.tables import HostedService, Ring, ServiceEndpoint, ServiceVersion
 from .auth_modes import AuthMode
@@ -242,6 +243,10 @@ def create_endpoint(
         unsupported = unsupported_keywords(schema) if isinstance(schema, dict) else []
         if unsupported:
             raise field_error(key, f"{key} uses keywords this platform does not enforce: {', '.join(unsupported)}")
+    limits = _endpoint_limits(data.get("limits"))
+    network = data.get("network") or "none"
+    if network not in NETWORK_MODES:
+        raise field_error("network", f"network must be one of {', '.join(NETWORK_MODES)}")
     block_id = data.get("code_block_id")
     if not isinstance(block_id, str) or not block_id:
         raise field_error("code_block_id", "code_block_id is required")
@@ -263,11 +268,32 @@ def create_endpoint(
         expose_as_agent_tool=bool(data.get("expose_as_agent_tool", False)),
         tool_description=str(data.get("tool_description") or ""),
         max_attempts=attempts,
+        limits=limits,
+        network=network,
     )
     _check_overlap(session, version, method, path)
     session.add(row)
     commit_or_conflict(session, f"{method} {path} already exists in this version")
     return row
+
+
+def _endpoint_limits(raw: Any) -> dict[str, int] | None:
+    """The sandbox limits an endpoint sets: known names, each an integer from 1 to its maximum."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise field_error("limits", f"limits must be an object with any of {', '.join(LIMIT_NAMES)}")
+    chosen: dict[str, int] = {}
+    for name, value in raw.items():
+        if name not in LIMIT_NAMES:
+            raise field_error(f"limits.{name}", f"unknown limit {name!r}; known: {', '.join(LIMIT_NAMES)}")
+        if value is None:
+            continue
+        maximum = getattr(MAXIMA, name)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= maximum:
+            raise field_error(f"limits.{name}", f"limits.{name} must be an integer from 1 to {maximum}")
+        chosen[name] = value
+    return chosen or None
 
 
 def _check_overlap(session: Session, version: ServiceVersion, method: str, path: str) -> None:

@@ -46,6 +46,8 @@ def load_service_route(session: Session, service_id: str, env_for: EnvFactory) -
                 async_eligible=ep.async_eligible,
                 name=ep.name,
                 max_attempts=ep.max_attempts,
+                limits=ep.limits,
+                network=ep.network,
             )
             for ep in endpoints
         )

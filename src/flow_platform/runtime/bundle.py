@@ -27,6 +27,8 @@ class EndpointSpec:
     async_eligible: bool = False
     name: str = ""
     max_attempts: int = 3
+    limits: dict[str, int] | None = None  # only what the endpoint sets (sandbox/policy.py)
+    network: str = "none"  # "outbound": its version's worker may use the network
 
 
 @dataclass(frozen=True, slots=True)

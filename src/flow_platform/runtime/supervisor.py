@@ -45,7 +45,7 @@ from flow_platform.runtime.upstream import (
     WorkerUnavailable,
 )
 from flow_platform.sandbox import uids
-from flow_platform.sandbox.policy import DEFAULTS, Limits, Policy
+from flow_platform.sandbox.policy import DEFAULTS, Limits, Policy, version_limits
 from flow_platform.scratch import ScratchSpace, make_private_dir
 
 logger = logging.getLogger("flow_platform.runtime")
@@ -294,7 +294,9 @@ class Supervisor:
         """`credentials` gives each worker start fresh environment entries (its token);
         `max_age` replaces a worker that old on its next call, before they expire;
         `sandbox=False` runs workers unconfined (FLOW_UNSAFE_NO_SANDBOX, benchmarks only);
-        `outbound` says which bundles may use the network."""
+        `limits` are the platform's: a version's worker gets them merged with what its
+        endpoints set (`version_limits`); `outbound` says which bundles may use the
+        network besides those with an endpoint that asks for it."""
         self.sandbox = sandbox
         self.limits = limits
         self.outbound = outbound
@@ -419,9 +421,12 @@ class Supervisor:
         policy = None
         if self.sandbox:
             worker.uid = uids.lease()
-            network = self.outbound is not None and self.outbound(bundle)
+            network = any(ep.network == "outbound" for ep in bundle.endpoints) or (
+                self.outbound is not None and self.outbound(bundle)
+            )
             uid = worker.uid.uid if worker.uid is not None else None
-            policy = Policy(network=network, uid=uid, limits=self.limits)
+            limits = version_limits(self.limits, (ep.limits for ep in bundle.endpoints))
+            policy = Policy(network=network, uid=uid, limits=limits)
         try:
             await worker.start(self.python, env, self.ready_timeout, policy)
         except BaseException:

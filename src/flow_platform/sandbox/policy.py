@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
 
 MiB = 1024 * 1024
 
@@ -33,6 +34,27 @@ class Limits:
 DEFAULTS = Limits()
 MAXIMA = Limits(memory_mb=4096, cpu_seconds=24 * 3600, processes=4096, open_files=65536, file_size_mb=1024)
 LIMIT_NAMES = tuple(f.name for f in fields(Limits))
+
+# What an endpoint may ask for: "outbound" lets its version's worker use the network.
+NETWORK_MODES = ("none", "outbound")
+
+
+def endpoint_limits(base: Limits, chosen: Mapping[str, int] | None) -> Limits:
+    """One endpoint's limits: the values it sets over `base` (the platform's), within the maxima."""
+    if not chosen:
+        return base
+    return replace(base, **{k: v for k, v in chosen.items() if k in LIMIT_NAMES and v is not None}).clamp()
+
+
+def version_limits(base: Limits, per_endpoint: Iterable[Mapping[str, int] | None]) -> Limits:
+    """The limits of a version's one worker: per limit, the largest any of its endpoints
+    needs, each endpoint's unset values taken from `base`."""
+    merged: Limits | None = None
+    for chosen in per_endpoint:
+        limits = endpoint_limits(base, chosen)
+        merged = limits if merged is None else merged.merge(limits)
+    return base if merged is None else merged
+
 
 # Address space a Python worker needs beyond what its code allocates: the interpreter,
 # its libraries and up to 256 thread stacks (see runtime/worker.py THREAD_STACK_BYTES).

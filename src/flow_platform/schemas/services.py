@@ -63,6 +63,12 @@ class EndpointCreate(RequestModel):
     max_attempts: int | None = Field(
         default=None, description="attempts of an async job whose worker crashed or timed out: default 3, at most 10"
     )
+    limits: dict[str, Any] | None = Field(
+        default=None,
+        description="sandbox limits of this endpoint's worker: memory_mb, cpu_seconds, processes, open_files, "
+        "file_size_mb (each optional, 1 to its maximum; unset ones are the platform's)",
+    )
+    network: Word = Field(default="none", description="none, or outbound to let its worker use the network")
 
 
 class EndpointPublic(Public):
@@ -82,6 +88,8 @@ class EndpointPublic(Public):
     expose_as_agent_tool: bool
     tool_description: str
     max_attempts: int
+    limits: dict[str, int] | None = Field(default=None, description="the limits this endpoint sets")
+    network: str = "none"
     created_at: datetime
 
 

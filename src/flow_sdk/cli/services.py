@@ -16,6 +16,22 @@ from .output import emit, json_argument, json_option, print_json
 SERVICE_COLUMNS = ["id", "slug", "name", "status", "latest_version", "execution_mode"]
 VERSION_COLUMNS = ["id", "number", "status", "published_at"]
 ENDPOINT_COLUMNS = ["id", "method", "path", "auth_mode", "timeout_seconds", "async_eligible"]
+# Per-endpoint sandbox limits: option name, body key, the platform's maximum.
+LIMIT_OPTIONS = (
+    ("--memory-mb", "memory_mb", 4096),
+    ("--cpu-seconds", "cpu_seconds", 24 * 3600),
+    ("--processes", "processes", 4096),
+    ("--open-files", "open_files", 65536),
+    ("--file-size-mb", "file_size_mb", 1024),
+)
+
+
+def _limit_options(command: Any) -> Any:
+    for flag, key, maximum in reversed(LIMIT_OPTIONS):
+        command = click.option(
+            flag, key, type=click.IntRange(1, maximum), help=f"Sandbox limit, 1 to {maximum}. Default: the platform's."
+        )(command)
+    return command
 
 
 @click.group()
@@ -194,6 +210,14 @@ def endpoints() -> None:
 @click.option("--name", default="")
 @click.option("--agent-tool", "expose_as_agent_tool", is_flag=True, help="List it as a tool on the MCP server.")
 @click.option("--tool-description", default="", help="What an agent reads about the tool.")
+@_limit_options
+@click.option(
+    "--network",
+    type=click.Choice(["none", "outbound"]),
+    default="none",
+    show_default=True,
+    help="outbound: the version's worker may open network connections.",
+)
 @json_option
 def endpoints_add(
     service_id: str,
@@ -211,7 +235,9 @@ def endpoints_add(
     name: str,
     expose_as_agent_tool: bool,
     tool_description: str,
+    network: str,
     as_json: bool,
+    **limits: int | None,
 ) -> None:
     """Add an endpoint to a draft version, with its code from a .py file (or a code block)."""
     if bool(code_file) == bool(code_block_id):
@@ -232,7 +258,11 @@ def endpoints_add(
         "name": name,
         "expose_as_agent_tool": expose_as_agent_tool,
         "tool_description": tool_description,
+        "network": network,
     }
+    chosen = {key: value for key, value in limits.items() if value is not None}
+    if chosen:
+        data["limits"] = chosen
     emit(client.hosted_services.endpoints.create(service_id, version_id, data), as_json)
 
 

@@ -84,7 +84,8 @@ class ServiceVersionsNamespace(Resource):
 
 class ServiceEndpointsNamespace(Resource):
     def create(self, service_id: str, version_id: str, data: dict[str, Any]) -> Any:
-        """Add an endpoint to a draft version (``path``, ``method``, ``code_block_id``, ...)."""
+        """Add an endpoint to a draft version (``path``, ``method``, ``code_block_id``, ...;
+        ``limits`` such as ``{"memory_mb": 256}`` and ``network``: ``"none"`` or ``"outbound"``)."""
         return self._client.request("POST", self._path(service_id, version_id), json=data)
 
     def list(self, service_id: str, version_id: str) -> Any:

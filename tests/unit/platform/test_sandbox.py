@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from flow_platform.gateway.install import worker_limits
 from flow_platform.runtime.bundle import Bundle, EndpointSpec
 from flow_platform.runtime.supervisor import Supervisor
-from flow_platform.sandbox.policy import DEFAULTS, MAXIMA, Limits, Policy
+from flow_platform.sandbox.policy import DEFAULTS, MAXIMA, Limits, Policy, endpoint_limits, version_limits
 from flow_platform.sandbox.report import report
 from flow_platform.settings import Settings
 from support.sandbox import require
@@ -69,6 +70,23 @@ def test_limits_are_clamped_to_their_maxima_and_travel_as_json():
     policy = Policy(uid=1_000_123, limits=DEFAULTS)
     assert Policy.loads(policy.dumps()) == policy
     assert Policy.loads(Policy(enabled=False).dumps()).limits is None
+
+
+def test_a_versions_worker_gets_the_largest_of_its_endpoints_limits_over_the_platforms(tmp_path: Path):
+    platform = worker_limits(Settings(data_dir=tmp_path, worker_memory_mb=300, worker_open_files=100))
+    assert platform == Limits(memory_mb=300, open_files=100)
+    # no endpoint sets anything (or there are none): the platform's limits
+    assert version_limits(platform, [None, {}]) == platform
+    assert version_limits(platform, []) == platform
+    # an endpoint's unset values fall back to the platform's, set ones win (also when lower)
+    assert endpoint_limits(platform, {"memory_mb": 64}) == Limits(memory_mb=64, open_files=100)
+    assert version_limits(platform, [{"memory_mb": 64}]) == Limits(memory_mb=64, open_files=100)
+    # per limit the largest: a low endpoint next to one that sets nothing gets the platform's
+    assert version_limits(platform, [{"memory_mb": 64}, None]).memory_mb == 300
+    merged = version_limits(platform, [{"memory_mb": 64, "processes": 2000}, {"open_files": 50, "cpu_seconds": 10}])
+    assert merged == Limits(memory_mb=300, cpu_seconds=DEFAULTS.cpu_seconds, processes=2000, open_files=100)
+    # stored values past a maximum (a maximum lowered later) are clamped
+    assert version_limits(platform, [{"memory_mb": 10**6}]).memory_mb == MAXIMA.memory_mb
 
 
 def test_report_names_what_is_off(tmp_path: Path):

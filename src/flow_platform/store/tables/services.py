@@ -59,6 +59,9 @@ class ServiceEndpoint(IdMixin, Base):
     tool_description: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Attempts an async job of this endpoint gets when its worker crashes or times out.
     max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # Sandbox limits the endpoint sets ({"memory_mb": 256, ...}); unset ones are the platform's.
+    limits: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    network: Mapped[str] = mapped_column(String(20), default="none")
 
 
 class ServiceJob(IdMixin, Base):
