@@ -23,6 +23,8 @@ try:  # `pip install flow-sdk` brings this module but not what it runs on
 except ImportError as _missing:
     sys.exit(f"flow-platform needs the platform extra: pip install 'flow-sdk[platform]' ({_missing.name} is missing)")
 
+from flow_sdk.cli._one_line import OneLineErrors
+
 from .settings import DEFAULT_HOST, DEFAULT_PORT, Settings  # noqa: E402
 
 if TYPE_CHECKING:
@@ -139,28 +141,6 @@ def _fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-class OneLineErrors(click.Group):
-    """A bad value is one line and a non-zero exit, never a usage block or a traceback."""
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Bad usage is one line too: click's standalone mode would print the usage block first."""
-        kwargs["standalone_mode"] = False
-        try:
-            code = super().main(*args, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as exc:
-            exc.show()  # a bare group: its help, as click prints it
-            sys.exit(exc.exit_code)
-        except click.UsageError as exc:
-            hint = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
-            click.echo(f"error: {exc.format_message()}{hint}", err=True)
-            sys.exit(exc.exit_code)
-        except click.ClickException as exc:
-            click.echo(f"error: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("aborted", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from ._one_line import OneLineErrors
+
 # name -> (module, attribute, the command's short help as click derives it). Commands load on first use,
 # so `flow-sdk --help` imports no command module; a test keeps the help lines in sync.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -45,7 +47,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class FlowGroup(click.Group):
+class FlowGroup(OneLineErrors):
     """Loads commands lazily, and turns every client error into one line with a hint and a
     non-zero exit: no tracebacks."""
 
@@ -72,25 +74,6 @@ class FlowGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Bad usage is one line too: click's standalone mode would print the usage block first."""
-        kwargs["standalone_mode"] = False
-        try:
-            code = super().main(*args, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as exc:
-            exc.show()  # a bare group: its help, as click prints it
-            sys.exit(exc.exit_code)
-        except click.UsageError as exc:
-            hint = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
-            click.echo(f"error: {exc.format_message()}{hint}", err=True)
-            sys.exit(exc.exit_code)
-        except click.ClickException as exc:
-            click.echo(f"error: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("aborted", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         from .._errors import CLIClientError

@@ -22,7 +22,9 @@ def test_help_imports_no_command_module():
     code = (
         "import sys; from flow_sdk.cli.main import main; sys.argv=['flow-sdk','--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "loaded = [m for m in sys.modules if m.startswith('flow_sdk.cli.') and m != 'flow_sdk.cli.main']\n"
+        "from flow_sdk.cli.main import COMMANDS\n"
+        "commands = {'flow_sdk.cli.' + module for module, _, _ in COMMANDS.values()}\n"
+        "loaded = sorted(m for m in sys.modules if m in commands)\n"
         "assert loaded == [], loaded"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
